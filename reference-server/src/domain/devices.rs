@@ -1,0 +1,119 @@
+//! Device bindings (DEV-1, DEV-2, SS-2): the one mobile client a user may have, its id,
+//! the seed its strings are derived from, and its current string book.
+
+use std::fmt;
+
+use rand::RngCore;
+
+use super::strings::StringBook;
+
+/// A device id as the server hands it out: 16 random bytes, shown as 32 hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DeviceId([u8; 16]);
+
+impl DeviceId {
+    /// A fresh random id.
+    pub fn random() -> Self {
+        let mut bytes = [0u8; 16];
+        rand::rng().fill_bytes(&mut bytes);
+        Self(bytes)
+    }
+
+    /// Parses the wire form; anything but 32 hex digits is no id at all.
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.as_bytes();
+        if text.len() != 32 {
+            return None;
+        }
+        let mut bytes = [0u8; 16];
+        for (i, pair) in text.chunks_exact(2).enumerate() {
+            let hi = char::from(pair[0]).to_digit(16)?;
+            let lo = char::from(pair[1]).to_digit(16)?;
+            bytes[i] = u8::try_from(hi * 16 + lo).ok()?;
+        }
+        Some(Self(bytes))
+    }
+}
+
+impl fmt::Display for DeviceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for DeviceId {
+    // Device ids are secrets: debug output must not leak them into logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DeviceId(<redacted>)")
+    }
+}
+
+/// The mobile client bound to a user.
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub(crate) id: DeviceId,
+    /// Seed of every download of this device; each download takes a new generation.
+    pub(crate) seed: [u8; 32],
+    pub(crate) next_generation: u32,
+    /// The strings of the latest download; `None` before one or after SS-1 invalidation.
+    pub(crate) book: Option<StringBook>,
+    /// Only the earlier-strings-stay-valid defect keeps the previous book.
+    pub(crate) previous_book: Option<StringBook>,
+    /// Only the old-device-keeps-working defect remembers the previous id.
+    pub(crate) previous_id: Option<DeviceId>,
+}
+
+impl Device {
+    /// A freshly provisioned device with no strings yet.
+    pub fn new() -> Self {
+        let mut seed = [0u8; 32];
+        rand::rng().fill_bytes(&mut seed);
+        Self {
+            id: DeviceId::random(),
+            seed,
+            next_generation: 1,
+            book: None,
+            previous_book: None,
+            previous_id: None,
+        }
+    }
+
+    /// The bound id.
+    pub fn id(&self) -> DeviceId {
+        self.id
+    }
+
+    /// Whether `presented` names this device (or, under the old-device-keeps-working
+    /// defect, its predecessor).
+    pub fn answers_to(&self, presented: &str) -> bool {
+        DeviceId::parse(presented).is_some_and(|id| id == self.id || self.previous_id == Some(id))
+    }
+}
+
+impl Default for Device {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_id_round_trips_and_rejects_junk() {
+        let id = DeviceId::random();
+        assert_eq!(DeviceId::parse(&id.to_string()), Some(id));
+        assert_eq!(DeviceId::parse("xyz"), None);
+        assert_eq!(DeviceId::parse(&"g".repeat(32)), None);
+        assert_eq!(format!("{id:?}"), "DeviceId(<redacted>)");
+    }
+
+    #[test]
+    fn fresh_devices_differ() {
+        assert_ne!(Device::new().id(), Device::new().id());
+    }
+}

@@ -1,0 +1,210 @@
+//! The domain core: the whole Swivel provisioning server without HTTP. One [`Core`]
+//! holds the shared repository (users, devices, strings, policies, log, outbox) and one
+//! session store per node (or one shared store), behind a std `Mutex` held only for
+//! short, non-async sections. Operations live in sibling modules by concept:
+//! [`admin`] (users, policies, reprovision), [`provision`] (PC-*, DEV-1, SS-1),
+//! [`mobile`] (strings, token index, OTC login) and [`site`] (Site ID, URLs).
+
+pub mod admin;
+pub mod codes;
+pub mod devices;
+pub mod errors;
+pub mod log;
+pub mod mobile;
+pub mod outbox;
+pub mod policy;
+pub mod provision;
+pub mod site;
+pub mod strings;
+pub mod users;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::clock::{Millis, SharedClock};
+use crate::defects::{Defect, DefectSet};
+use codes::CodeStore;
+use devices::Device;
+use log::Log;
+use outbox::Outbox;
+use policy::Policies;
+use site::SiteRecord;
+use users::{User, UserSpec};
+
+pub use errors::{AdminError, AgentError, MobileError, SelfProvisionError};
+
+/// How a server is set up; fixed for its lifetime.
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    /// Number of nodes (1-based indexes 1..=nodes).
+    pub nodes: u16,
+    /// Whether a code created on one node is valid on every node (CL-1, CL-2).
+    pub session_sharing: bool,
+    /// This server's Site ID for the SSD and complete URLs.
+    pub site_id: String,
+    /// The Agent-XML shared secret.
+    pub agent_secret: String,
+    /// Defect switches.
+    pub defects: DefectSet,
+    /// Log entries kept.
+    pub log_capacity: usize,
+}
+
+impl Default for CoreConfig {
+    fn default() -> Self {
+        Self {
+            nodes: 1,
+            session_sharing: false,
+            site_id: "HARNESS01".to_string(),
+            agent_secret: "swivel-harness-secret".to_string(),
+            defects: DefectSet::none(),
+            log_capacity: 100_000,
+        }
+    }
+}
+
+/// A user and the device bound to them.
+#[derive(Debug)]
+pub(crate) struct UserRecord {
+    pub(crate) user: User,
+    pub(crate) device: Option<Device>,
+}
+
+/// Everything behind the lock.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) users: HashMap<Box<str>, UserRecord>,
+    pub(crate) policies: Policies,
+    /// Index 0 is the shared store; index k is node k's own store.
+    pub(crate) sessions: Vec<CodeStore>,
+    pub(crate) log: Log,
+    pub(crate) outbox: Outbox,
+    pub(crate) sites: HashMap<String, SiteRecord>,
+    /// Only the predictable-codes defect reads it.
+    pub(crate) code_counter: u64,
+    /// The users a reset restores.
+    pub(crate) initial_users: Vec<UserSpec>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    clock: SharedClock,
+    config: CoreConfig,
+}
+
+/// A handle on the server; cheap to clone, shared by every node and the control API.
+#[derive(Clone)]
+pub struct Core {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Core {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Core")
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Core {
+    /// A server with `initial_users`, default policies and an empty log.
+    pub fn new(
+        config: CoreConfig,
+        clock: SharedClock,
+        initial_users: Vec<UserSpec>,
+    ) -> Result<Self, AdminError> {
+        let nodes = config.nodes.max(1);
+        let config = CoreConfig { nodes, ..config };
+        let state = State {
+            users: HashMap::new(),
+            policies: Policies::default(),
+            sessions: (0..=nodes).map(|_| CodeStore::default()).collect(),
+            log: Log::new(config.log_capacity),
+            outbox: Outbox::default(),
+            sites: HashMap::new(),
+            code_counter: 0,
+            initial_users: Vec::new(),
+        };
+        let core = Self {
+            shared: Arc::new(Shared {
+                state: Mutex::new(state),
+                clock,
+                config,
+            }),
+        };
+        {
+            let mut state = core.lock();
+            for spec in &initial_users {
+                admin::insert_user(&mut state, spec)?;
+            }
+            state.initial_users = initial_users;
+        }
+        Ok(core)
+    }
+
+    /// The fixed configuration.
+    pub fn config(&self) -> &CoreConfig {
+        &self.shared.config
+    }
+
+    /// Whether a defect switch is on.
+    pub fn has_defect(&self, defect: Defect) -> bool {
+        self.shared.config.defects.has(defect)
+    }
+
+    /// The clock's current time.
+    pub fn now(&self) -> Millis {
+        self.shared.clock.now()
+    }
+
+    /// Moves the clock forward by whole seconds.
+    pub fn advance_clock(&self, secs: u64) -> Millis {
+        self.shared.clock.advance(secs.saturating_mul(1000));
+        self.now()
+    }
+
+    /// Locks the state. A panic while the lock was held cannot leave a half-applied
+    /// change (every section computes first, then writes), so a poisoned lock is taken
+    /// over rather than taking the whole server down.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether codes of different nodes live in one store, after the cluster defects.
+    pub fn sessions_shared(&self) -> bool {
+        let c = &self.shared.config;
+        (c.session_sharing || c.defects.has(Defect::SessionsAlwaysShared))
+            && !c.defects.has(Defect::SessionsNeverShared)
+    }
+
+    /// The store index that node `node` reads and writes codes in.
+    pub(crate) fn store_of(&self, node: u16) -> usize {
+        if self.sessions_shared() {
+            0
+        } else {
+            usize::from(node)
+        }
+    }
+
+    /// Checks a node index.
+    pub fn check_node(&self, node: u16) -> Result<(), AdminError> {
+        let nodes = self.shared.config.nodes;
+        if (1..=nodes).contains(&node) {
+            Ok(())
+        } else {
+            Err(AdminError::NoSuchNode(node, nodes))
+        }
+    }
+
+    /// Appends a log line stamped with `node` and the clock.
+    pub(crate) fn log(&self, state: &mut State, node: u16, text: String) {
+        let now = self.now();
+        state.log.write(node, now, text);
+    }
+}
+
+#[cfg(test)]
+mod tests;

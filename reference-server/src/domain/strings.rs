@@ -1,0 +1,211 @@
+//! Security strings (SS-3, SS-4, SS-6) and one-time codes (OTC-1). A device stores a
+//! 32-byte seed and a small "book" per download instead of 99 strings: the strings of a
+//! download are derived from (seed, generation) with ChaCha20, so a million provisioned
+//! users fit in memory and a login recomputes the one string it needs.
+
+use rand::Rng;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+
+use super::policy::StringType;
+
+/// Strings in one download (SS-3).
+pub const STRINGS_PER_DOWNLOAD: u8 = 99;
+/// Characters of a string before its two-digit index (SS-3).
+pub const STRING_CHARS: usize = 10;
+
+/// One download's worth of strings: enough to recompute them and to know which were
+/// used. 56 bytes instead of 99 × 12.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StringBook {
+    pub(crate) seed: [u8; 32],
+    pub(crate) generation: u32,
+    pub(crate) string_type: StringType,
+    pub(crate) count: u8,
+    /// Bit i set: the string with index i + 1 has authenticated (OTC-1).
+    pub(crate) used: u128,
+}
+
+impl StringBook {
+    /// A fresh, unused book.
+    pub fn new(seed: [u8; 32], generation: u32, string_type: StringType, count: u8) -> Self {
+        Self {
+            seed,
+            generation,
+            string_type,
+            count,
+            used: 0,
+        }
+    }
+
+    /// The strings as the app receives them: 10 characters then the index, 01..=count.
+    pub fn strings(&self) -> Vec<String> {
+        let mut rng = self.rng();
+        (1..=self.count)
+            .map(|index| {
+                let chars = self.next_chars(&mut rng);
+                let mut s = String::with_capacity(STRING_CHARS + 2);
+                s.extend(chars.iter().map(|&b| char::from(b)));
+                s.push_str(&format!("{index:02}"));
+                s
+            })
+            .collect()
+    }
+
+    /// The 10 characters of the string with `index` (1-based), if the book holds it.
+    pub fn chars_at(&self, index: u8) -> Option<[u8; STRING_CHARS]> {
+        if index == 0 || index > self.count {
+            return None;
+        }
+        let mut rng = self.rng();
+        let mut chars = [0u8; STRING_CHARS];
+        for _ in 0..index {
+            chars = self.next_chars(&mut rng);
+        }
+        Some(chars)
+    }
+
+    /// Whether the string with `index` has authenticated already.
+    pub fn is_used(&self, index: u8) -> bool {
+        index >= 1 && self.used & (1u128 << (index - 1)) != 0
+    }
+
+    /// Marks the string with `index` as used.
+    pub fn mark_used(&mut self, index: u8) {
+        if (1..=self.count).contains(&index) {
+            self.used |= 1u128 << (index - 1);
+        }
+    }
+
+    /// The lowest unused index, if any string is left (TokenIndex).
+    pub fn next_unused(&self) -> Option<u8> {
+        (1..=self.count).find(|&i| !self.is_used(i))
+    }
+
+    fn rng(&self) -> ChaCha20Rng {
+        let mut rng = ChaCha20Rng::from_seed(self.seed);
+        rng.set_stream(u64::from(self.generation));
+        rng
+    }
+
+    fn next_chars(&self, rng: &mut ChaCha20Rng) -> [u8; STRING_CHARS] {
+        let alphabet = self.string_type.alphabet();
+        let mut chars = [0u8; STRING_CHARS];
+        for c in &mut chars {
+            *c = alphabet[rng.random_range(0..alphabet.len())];
+        }
+        chars
+    }
+}
+
+/// The OTC for a string: the characters at the PIN's positions, a PIN digit 0 standing
+/// for the 10th character (OTC-1). `None` if the PIN holds a non-digit.
+pub fn otc_for(pin: &str, chars: &[u8; STRING_CHARS]) -> Option<String> {
+    pin.bytes()
+        .map(|d| {
+            let digit = usize::from(d.checked_sub(b'0').filter(|v| *v <= 9)?);
+            let position = if digit == 0 { 10 } else { digit };
+            Some(char::from(chars[position - 1]))
+        })
+        .collect()
+}
+
+/// Splits what the user typed into the OTC and the two-digit index (3.10+ form, no comma).
+pub fn split_otc_input(input: &str) -> Option<(&str, u8)> {
+    let split = input.len().checked_sub(2)?;
+    if !input.is_char_boundary(split) {
+        return None;
+    }
+    let (otc, index) = input.split_at(split);
+    if !index.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((otc, index.parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn book(t: StringType) -> StringBook {
+        StringBook::new([7; 32], 1, t, STRINGS_PER_DOWNLOAD)
+    }
+
+    #[test]
+    fn otc1_documented_example() {
+        let chars: [u8; 10] = *b"4918276305";
+        assert_eq!(otc_for("3759", &chars).as_deref(), Some("1620"));
+        // A PIN digit 0 stands for the 10th character.
+        assert_eq!(otc_for("0", &chars).as_deref(), Some("5"));
+    }
+
+    #[test]
+    fn ss3_download_holds_99_strings_of_10_chars_and_index() {
+        let strings = book(StringType::Numeric).strings();
+        assert_eq!(strings.len(), 99);
+        for (i, s) in strings.iter().enumerate() {
+            assert_eq!(s.len(), 12);
+            assert_eq!(&s[10..], format!("{:02}", i + 1));
+            assert!(s[..10].bytes().all(|b| b.is_ascii_digit()));
+        }
+    }
+
+    #[test]
+    fn chars_at_matches_the_downloaded_string() {
+        let b = book(StringType::Mixed);
+        let strings = b.strings();
+        for index in [1u8, 50, 99] {
+            let chars = b.chars_at(index).unwrap();
+            assert_eq!(chars, strings[usize::from(index) - 1].as_bytes()[..10]);
+        }
+        assert_eq!(b.chars_at(0), None);
+        assert_eq!(b.chars_at(100), None);
+    }
+
+    #[test]
+    fn ss4_new_generation_gives_new_strings() {
+        let a = StringBook::new([7; 32], 1, StringType::Numeric, 99).strings();
+        let b = StringBook::new([7; 32], 2, StringType::Numeric, 99).strings();
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn ss6_string_types_use_their_alphabet() {
+        for t in [
+            StringType::Numeric,
+            StringType::Upper,
+            StringType::Lower,
+            StringType::Mixed,
+            StringType::Alphanumeric,
+        ] {
+            for s in book(t).strings() {
+                assert!(
+                    s[..10].bytes().all(|b| t.alphabet().contains(&b)),
+                    "{t:?}: {s}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn used_bits_and_next_unused() {
+        let mut b = book(StringType::Numeric);
+        assert_eq!(b.next_unused(), Some(1));
+        b.mark_used(1);
+        b.mark_used(2);
+        assert!(b.is_used(2));
+        assert_eq!(b.next_unused(), Some(3));
+        for i in 1..=99 {
+            b.mark_used(i);
+        }
+        assert_eq!(b.next_unused(), None);
+    }
+
+    #[test]
+    fn otc_input_splits_off_the_index() {
+        assert_eq!(split_otc_input("162007"), Some(("1620", 7)));
+        assert_eq!(split_otc_input("1"), None);
+        assert_eq!(split_otc_input("1620a7"), None);
+        assert_eq!(split_otc_input("16é07"), Some(("16é", 7)));
+    }
+}

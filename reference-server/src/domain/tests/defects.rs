@@ -1,0 +1,209 @@
+//! Each defect switch, shown to break its rule at the domain level: the same steps that
+//! pass on the faithful server (see the rule tests beside this file) go wrong here.
+
+use super::*;
+
+fn with(defect: Defect) -> Core {
+    server_with(2, false, &[defect])
+}
+
+#[test]
+fn codes_reusable_breaks_pc5() {
+    let core = with(Defect::CodesReusable);
+    let code = code_for(&core, 1, "alice");
+    assert!(core.provision(1, &req("alice", &code)).is_ok());
+    assert!(core.provision(1, &req("alice", &code)).is_ok());
+}
+
+#[test]
+fn codes_never_expire_breaks_pc4() {
+    let core = with(Defect::CodesNeverExpire);
+    let code = code_for(&core, 1, "alice");
+    core.advance_clock(100_000);
+    core.purge_expired_codes();
+    assert!(core.provision(1, &req("alice", &code)).is_ok());
+}
+
+#[test]
+fn validity_range_unchecked_breaks_pc3() {
+    let core = with(Defect::ValidityRangeUnchecked);
+    let mut p = core.policies();
+    p.self_reset.provision_code_validity_secs = 9;
+    assert!(core.set_policies(p).is_ok());
+}
+
+#[test]
+fn failed_attempt_keeps_code_breaks_pc6() {
+    let core = with(Defect::FailedAttemptKeepsCode);
+    let code = code_for(&core, 1, "alice");
+    assert!(core.provision(1, &req("alice", "WRONGCODE1")).is_err());
+    assert!(core.provision(1, &req("alice", &code)).is_ok());
+}
+
+#[test]
+fn new_code_keeps_old_breaks_pc7() {
+    let core = with(Defect::NewCodeKeepsOld);
+    let old = code_for(&core, 1, "alice");
+    code_for(&core, 1, "alice");
+    assert!(core.provision(1, &req("alice", &old)).is_ok());
+}
+
+#[test]
+fn predictable_codes_breaks_pc8() {
+    let core = with(Defect::PredictableCodes);
+    let first = code_for(&core, 1, "alice");
+    let second = code_for(&core, 1, "bob");
+    assert_eq!(first, "0000000001");
+    assert_eq!(second, "0000000002");
+}
+
+#[test]
+fn non_atomic_redemption_breaks_pc9() {
+    let core = with(Defect::NonAtomicRedemption);
+    assert!(core.provision_is_racy());
+    let code = code_for(&core, 1, "alice");
+    // Two requests both pass the check before either commits.
+    let a = core.provision_check(1, &req("alice", &code)).unwrap();
+    let b = core.provision_check(1, &req("alice", &code)).unwrap();
+    assert!(core.provision_commit(a).is_ok());
+    assert!(core.provision_commit(b).is_ok());
+}
+
+#[test]
+fn code_returned_in_reply_is_visible_to_callers() {
+    // PC-2: the domain always hands the code to its caller; the HTTP layers show it only
+    // with this defect (tested there). Here: the switch is readable.
+    assert!(with(Defect::CodeReturnedInReply).has_defect(Defect::CodeReturnedInReply));
+}
+
+#[test]
+fn strings_survive_reprovision_breaks_ss1() {
+    let core = with(Defect::StringsSurviveReprovision);
+    let (_, strings) = provisioned(&core, "alice");
+    assert!(core.provision(1, &req("alice", "WRONGCODE1")).is_err());
+    let code = code_for(&core, 1, "alice");
+    core.provision(1, &req("alice", &code)).unwrap();
+    assert_eq!(core.agent_login(1, "alice", &otc(&strings, 1)), Ok(()));
+}
+
+#[test]
+fn old_device_keeps_working_breaks_dev1() {
+    let core = with(Defect::OldDeviceKeepsWorking);
+    let (old, _) = provisioned(&core, "alice");
+    provisioned(&core, "alice");
+    assert!(core.security_strings(1, "alice", &old).is_ok());
+}
+
+#[test]
+fn strings_for_any_device_breaks_ss2() {
+    let core = with(Defect::StringsForAnyDevice);
+    provisioned(&core, "alice");
+    assert!(core.security_strings(1, "alice", "invented").is_ok());
+}
+
+#[test]
+fn short_download_breaks_ss3() {
+    let core = with(Defect::ShortDownload);
+    let (_, strings) = provisioned(&core, "alice");
+    assert_eq!(strings.len(), 98);
+}
+
+#[test]
+fn earlier_strings_stay_valid_breaks_ss4() {
+    let core = with(Defect::EarlierStringsStayValid);
+    let (device, first) = provisioned(&core, "alice");
+    core.security_strings(1, "alice", &device).unwrap();
+    assert_eq!(core.agent_login(1, "alice", &otc(&first, 1)), Ok(()));
+}
+
+#[test]
+fn strings_without_mobile_right_breaks_ss5() {
+    let core = with(Defect::StringsWithoutMobileRight);
+    let code = code_for(&core, 1, "carol");
+    let device = core.provision(1, &req("carol", &code)).unwrap().device_id;
+    assert!(core.security_strings(1, "carol", &device).is_ok());
+}
+
+#[test]
+fn string_type_ignored_breaks_ss6() {
+    let core = with(Defect::StringTypeIgnored);
+    let mut p = core.policies();
+    p.general.security_string_type = StringType::Upper;
+    core.set_policies(p).unwrap();
+    let (_, strings) = provisioned(&core, "alice");
+    assert!(strings[0][..10].bytes().all(|b| b.is_ascii_digit()));
+}
+
+#[test]
+fn otc_reusable_breaks_otc1() {
+    let core = with(Defect::OtcReusable);
+    let (_, strings) = provisioned(&core, "alice");
+    assert_eq!(core.agent_login(1, "alice", &otc(&strings, 1)), Ok(()));
+    assert_eq!(core.agent_login(1, "alice", &otc(&strings, 1)), Ok(()));
+}
+
+#[test]
+fn unknown_user_accepted_breaks_usr1() {
+    let core = with(Defect::UnknownUserAccepted);
+    assert!(core.provision(1, &req("nobody", "ANYTHING12")).is_ok());
+}
+
+#[test]
+fn self_provision_ignores_policy_breaks_sp1() {
+    let core = with(Defect::SelfProvisionIgnoresPolicy);
+    assert!(core.self_provision(1, "alice").is_ok());
+}
+
+#[test]
+fn device_info_always_logged_breaks_sp2() {
+    let core = with(Defect::DeviceInfoAlwaysLogged);
+    let code = code_for(&core, 1, "alice");
+    core.provision(1, &req("alice", &code)).unwrap();
+    assert!(texts_of(&core).last().unwrap().contains("iOS 17.2"));
+}
+
+#[test]
+fn policies_not_sent_breaks_pol1() {
+    let core = with(Defect::PoliciesNotSent);
+    let code = code_for(&core, 1, "alice");
+    assert!(
+        core.provision(1, &req("alice", &code))
+            .unwrap()
+            .policies
+            .is_empty()
+    );
+}
+
+#[test]
+fn sessions_always_shared_breaks_cl1() {
+    let core = with(Defect::SessionsAlwaysShared);
+    let code = code_for(&core, 1, "alice");
+    assert!(core.provision(2, &req("alice", &code)).is_ok());
+}
+
+#[test]
+fn sessions_never_shared_breaks_cl2() {
+    let core = server_with(2, true, &[Defect::SessionsNeverShared]);
+    let code = code_for(&core, 1, "alice");
+    assert_eq!(
+        core.provision(2, &req("alice", &code)),
+        Err(MobileError::ProvisionFailure)
+    );
+}
+
+#[test]
+fn wrong_log_text_breaks_log5() {
+    let core = with(Defect::WrongLogText);
+    let code = code_for(&core, 1, "alice");
+    core.provision(1, &req("alice", &code)).unwrap();
+    assert_ne!(
+        texts_of(&core).last().unwrap(),
+        &texts::provisioned("alice")
+    );
+}
+
+#[test]
+fn unknown_site_id_accepted_breaks_ssd1() {
+    let core = with(Defect::UnknownSiteIdAccepted);
+    assert!(core.lookup_site("NOPE").is_some());
+}

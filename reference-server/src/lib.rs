@@ -1,0 +1,4 @@
+//! temp
+pub mod clock;
+pub mod defects;
+pub mod domain;

@@ -1,0 +1,226 @@
+//! The `agentxml-3.6` reply writer (protocol.md §9): the `<SASResponse>` document
+//! answering every Agent-XML call and the `<SSDResponse>` document of the server details
+//! service (SSD-1), written with quick-xml's serde serializer from plain structs.
+//!
+//! Element order is the field order below; absent optional fields produce no element;
+//! all text is escaped by the serializer. Writing never panics: if serialization ever
+//! failed, a fixed, valid FAIL document is returned instead.
+
+use quick_xml::se::{QuoteLevel, Serializer};
+use serde::Serialize;
+
+/// Protocol version sent in `<Version>`.
+pub const AGENT_XML_VERSION: &str = "3.6";
+/// `<Result>` of a successful call.
+pub const RESULT_PASS: &str = "PASS";
+/// `<Result>` of a failed call.
+pub const RESULT_FAIL: &str = "FAIL";
+/// `<Error>` of an SSD lookup for a Site ID that is not registered (SSD-1).
+pub const ERROR_UNKNOWN_SERVER_ID: &str = "UNKNOWN_SERVER_ID";
+
+const XML_DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
+/// Returned only if serializing a `SasResponse` fails, which these types cannot cause.
+const SAS_FALLBACK: &str = concat!(
+    r#"<?xml version="1.0" encoding="UTF-8"?>"#,
+    "<SASResponse><Version>3.6</Version><Result>FAIL</Result>",
+    "<Error>INTERNAL_ERROR</Error><Message>the reply could not be written</Message>",
+    "</SASResponse>"
+);
+/// Returned only if serializing an `SsdResponse` fails.
+const SSD_FALLBACK: &str = concat!(
+    r#"<?xml version="1.0" encoding="UTF-8"?>"#,
+    "<SSDResponse><Result>FAIL</Result><Error>INTERNAL_ERROR</Error>",
+    "<Message>the reply could not be written</Message></SSDResponse>"
+);
+
+/// One Mobile Client policy as sent to the app (POL-1):
+/// `<Policy><Id/><Content/><Description/></Policy>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyItem {
+    #[serde(rename = "Id")]
+    pub id: String,
+    /// `ON`/`OFF`, or the policy's value.
+    #[serde(rename = "Content")]
+    pub content: String,
+    #[serde(rename = "Description")]
+    pub description: String,
+}
+
+impl PolicyItem {
+    pub fn new(
+        id: impl Into<String>,
+        content: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            content: content.into(),
+            description: description.into(),
+        }
+    }
+}
+
+/// An Agent-XML reply: `<SASResponse>` with children Version, RequestID, Result, Error,
+/// Message, Id, SecurityStrings, then zero or more Policy, in that order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename = "SASResponse")]
+pub struct SasResponse {
+    #[serde(rename = "Version")]
+    pub version: String,
+    /// Echo of the request's `<RequestID>`.
+    #[serde(rename = "RequestID", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// `PASS` or `FAIL`.
+    #[serde(rename = "Result")]
+    pub result: String,
+    /// Error code of a FAIL reply (e.g. `PROVISION_FAILURE`).
+    #[serde(rename = "Error", skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Human-readable explanation.
+    #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Device id of a successful provision.
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The security strings, already joined with `;`.
+    #[serde(rename = "SecurityStrings", skip_serializing_if = "Option::is_none")]
+    pub security_strings: Option<String>,
+    /// Serialized as sibling `<Policy>` elements; none when empty.
+    #[serde(rename = "Policy")]
+    pub policies: Vec<PolicyItem>,
+}
+
+impl SasResponse {
+    /// A bare PASS reply.
+    pub fn pass() -> Self {
+        Self::with_result(RESULT_PASS)
+    }
+
+    /// A FAIL reply with error code `error` and a human-readable `message`.
+    pub fn fail(error: &str, message: impl Into<String>) -> Self {
+        Self {
+            error: Some(error.to_owned()),
+            message: Some(message.into()),
+            ..Self::with_result(RESULT_FAIL)
+        }
+    }
+
+    /// Sets the `<RequestID>` echo (the request's value, if it sent one).
+    pub fn with_request_id(mut self, request_id: Option<String>) -> Self {
+        self.request_id = request_id;
+        self
+    }
+
+    /// The complete document, XML declaration included.
+    pub fn to_xml(&self) -> String {
+        write_document(self, SAS_FALLBACK)
+    }
+
+    fn with_result(result: &str) -> Self {
+        Self {
+            version: AGENT_XML_VERSION.to_owned(),
+            request_id: None,
+            result: result.to_owned(),
+            error: None,
+            message: None,
+            id: None,
+            security_strings: None,
+            policies: Vec::new(),
+        }
+    }
+}
+
+/// Server settings an SSD lookup returns for a Site ID (SSD-1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SsdServer {
+    #[serde(rename = "Host")]
+    pub host: String,
+    #[serde(rename = "Port")]
+    pub port: u16,
+    #[serde(rename = "Context")]
+    pub context: String,
+    #[serde(rename = "SSL")]
+    pub ssl: bool,
+    #[serde(rename = "Push")]
+    pub push: bool,
+    #[serde(rename = "Local")]
+    pub local: bool,
+}
+
+/// An SSD reply: `<SSDResponse>` with children Result, Error, Message, Server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename = "SSDResponse")]
+pub struct SsdResponse {
+    #[serde(rename = "Result")]
+    pub result: String,
+    #[serde(rename = "Error", skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Human-readable explanation of a FAIL reply.
+    #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(rename = "Server", skip_serializing_if = "Option::is_none")]
+    pub server: Option<SsdServer>,
+}
+
+impl SsdResponse {
+    /// A PASS reply carrying the server settings.
+    pub fn found(server: SsdServer) -> Self {
+        Self {
+            result: RESULT_PASS.to_owned(),
+            error: None,
+            message: None,
+            server: Some(server),
+        }
+    }
+
+    /// A FAIL reply for a Site ID the SSD does not know (`UNKNOWN_SERVER_ID`).
+    pub fn unknown(message: impl Into<String>) -> Self {
+        Self {
+            result: RESULT_FAIL.to_owned(),
+            error: Some(ERROR_UNKNOWN_SERVER_ID.to_owned()),
+            message: Some(message.into()),
+            server: None,
+        }
+    }
+
+    /// The complete document, XML declaration included.
+    pub fn to_xml(&self) -> String {
+        write_document(self, SSD_FALLBACK)
+    }
+}
+
+/// Serializes `value` after the XML declaration, or returns `fallback` on failure.
+fn write_document<T: Serialize>(value: &T, fallback: &str) -> String {
+    let mut out = String::from(XML_DECLARATION);
+    let mut serializer = Serializer::new(&mut out);
+    // `<X></X>` rather than `<X/>` for empty values: simple clients look for the pair.
+    serializer.expand_empty_elements(true);
+    // Escapes `<`, `>` and `&` in text; quotes need no escaping outside attributes.
+    serializer.set_quote_level(QuoteLevel::Partial);
+    match value.serialize(serializer) {
+        Ok(_) => replace_non_xml_chars(out),
+        Err(_) => fallback.to_owned(),
+    }
+}
+
+/// Control characters (and U+FFFE/U+FFFF) cannot appear in XML 1.0 even escaped, and
+/// values such as echoed usernames come from clients; they become U+FFFD so the reply
+/// stays well-formed. Markup itself never contains such characters.
+fn replace_non_xml_chars(document: String) -> String {
+    if document.chars().all(is_xml_char) {
+        return document;
+    }
+    document
+        .chars()
+        .map(|c| if is_xml_char(c) { c } else { '\u{FFFD}' })
+        .collect()
+}
+
+/// The XML 1.0 `Char` production.
+fn is_xml_char(c: char) -> bool {
+    matches!(c,
+        '\t' | '\n' | '\r'
+        | '\u{20}'..='\u{D7FF}'
+        | '\u{E000}'..='\u{FFFD}'
+        | '\u{10000}'..='\u{10FFFF}')
+}
