@@ -1,4 +1,24 @@
-//! temp
+//! The swivel-harness reference server: an in-memory Swivel mobile-provisioning server
+//! that follows every rule of `shared/protocol.md`, with a cluster mode, an injected
+//! clock, a token-protected control API and defect switches that break one rule each.
+//!
+//! Layers, innermost first:
+//! - [`clock`]: the injected time source; no rule reads the wall clock directly.
+//! - [`domain`]: users, policies, provision codes, devices, strings, log and outbox, with
+//!   no HTTP in it. Every operation names the rule IDs it implements.
+//! - [`defects`]: the switches that each break exactly one rule.
+//! - [`wire`]: the `agentxml-3.6` codec (a hostile-input-safe request parser and the
+//!   reply writer).
+//! - [`http`]: axum routers for a node (Agent-XML, TokenIndex, self-service, QR, SSD,
+//!   landing page) and for the control API.
+//! - [`transport`]: the accept loop (plain or TLS, with read timeouts and graceful stop).
+//! - [`cluster`]: starts N nodes and the control listener over one repository.
+
 pub mod clock;
+pub mod cluster;
 pub mod defects;
 pub mod domain;
+pub mod http;
+pub mod transport;
+pub mod users_file;
+pub mod wire;

@@ -87,11 +87,11 @@ impl Core {
             return Err(MobileError::UnknownUser);
         };
         // SS-1: the request alone, whatever its outcome, ends the current strings.
-        if !self.has_defect(Defect::StringsSurviveReprovision) {
-            if let Some(device) = record.device.as_mut() {
-                device.book = None;
-                device.previous_book = None;
-            }
+        if !self.has_defect(Defect::StringsSurviveReprovision)
+            && let Some(device) = record.device.as_mut()
+        {
+            device.book = None;
+            device.previous_book = None;
         }
 
         let store = self.store_of(node);
@@ -167,12 +167,10 @@ impl Core {
         } else {
             texts::provisioned(username)
         };
-        if log_device {
-            if let Some(info) = ticket.device_info.as_deref().map(sanitize_device_info) {
-                // SP-2 [ASSUMED form]: appended to the LOG-5 entry.
-                text.push_str(", device information: ");
-                text.push_str(&info);
-            }
+        if log_device && let Some(info) = ticket.device_info.as_deref().map(sanitize_device_info) {
+            // SP-2 [ASSUMED form]: appended to the LOG-5 entry.
+            text.push_str(", device information: ");
+            text.push_str(&info);
         }
         self.log(&mut state, node, text);
         Ok(Provisioned {

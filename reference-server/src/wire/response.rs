@@ -224,3 +224,194 @@ fn is_xml_char(c: char) -> bool {
         | '\u{E000}'..='\u{FFFD}'
         | '\u{10000}'..='\u{10FFFF}')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server() -> SsdServer {
+        SsdServer {
+            host: "pinsafe.example.com".into(),
+            port: 8443,
+            context: "proxy".into(),
+            ssl: true,
+            push: false,
+            local: false,
+        }
+    }
+
+    #[test]
+    fn pass_provision_reply_with_two_policies() {
+        let reply = SasResponse {
+            id: Some("dev-42".into()),
+            policies: vec![
+                PolicyItem::new("AllowPinEntry", "OFF", "Allow user to enter PIN"),
+                PolicyItem::new("ProvisionNumeric", "ON", "Provision Number Is Numeric"),
+            ],
+            ..SasResponse::pass()
+        }
+        .with_request_id(Some("r-1".into()));
+        assert_eq!(
+            reply.to_xml(),
+            concat!(
+                r#"<?xml version="1.0" encoding="UTF-8"?>"#,
+                "<SASResponse><Version>3.6</Version><RequestID>r-1</RequestID>",
+                "<Result>PASS</Result><Id>dev-42</Id>",
+                "<Policy><Id>AllowPinEntry</Id><Content>OFF</Content>",
+                "<Description>Allow user to enter PIN</Description></Policy>",
+                "<Policy><Id>ProvisionNumeric</Id><Content>ON</Content>",
+                "<Description>Provision Number Is Numeric</Description></Policy>",
+                "</SASResponse>"
+            )
+        );
+    }
+
+    #[test]
+    fn bare_pass_reply_has_no_optional_elements() {
+        assert_eq!(
+            SasResponse::pass().to_xml(),
+            r#"<?xml version="1.0" encoding="UTF-8"?><SASResponse><Version>3.6</Version><Result>PASS</Result></SASResponse>"#
+        );
+    }
+
+    #[test]
+    fn security_strings_reply_keeps_element_order() {
+        let reply = SasResponse {
+            security_strings: Some("123456789001;987654321002".into()),
+            policies: vec![PolicyItem::new("BrowseStrings", "OFF", "")],
+            ..SasResponse::pass()
+        };
+        assert_eq!(
+            reply.to_xml(),
+            concat!(
+                r#"<?xml version="1.0" encoding="UTF-8"?>"#,
+                "<SASResponse><Version>3.6</Version><Result>PASS</Result>",
+                "<SecurityStrings>123456789001;987654321002</SecurityStrings>",
+                "<Policy><Id>BrowseStrings</Id><Content>OFF</Content>",
+                "<Description></Description></Policy></SASResponse>"
+            )
+        );
+    }
+
+    #[test]
+    fn fail_reply() {
+        let reply =
+            SasResponse::fail("PROVISION_FAILURE", "Invalid Provision Code").with_request_id(None);
+        assert_eq!(
+            reply.to_xml(),
+            concat!(
+                r#"<?xml version="1.0" encoding="UTF-8"?>"#,
+                "<SASResponse><Version>3.6</Version><Result>FAIL</Result>",
+                "<Error>PROVISION_FAILURE</Error><Message>Invalid Provision Code</Message>",
+                "</SASResponse>"
+            )
+        );
+    }
+
+    #[test]
+    fn special_characters_are_escaped() {
+        let reply = SasResponse::fail("BAD_REQUEST", r#"user <&>"' unknown"#)
+            .with_request_id(Some("]]></RequestID><Result>PASS</Result>".into()));
+        assert_eq!(
+            reply.to_xml(),
+            concat!(
+                r#"<?xml version="1.0" encoding="UTF-8"?>"#,
+                "<SASResponse><Version>3.6</Version>",
+                "<RequestID>]]&gt;&lt;/RequestID&gt;&lt;Result&gt;PASS&lt;/Result&gt;</RequestID>",
+                "<Result>FAIL</Result><Error>BAD_REQUEST</Error>",
+                r#"<Message>user &lt;&amp;&gt;"' unknown</Message></SASResponse>"#
+            )
+        );
+    }
+
+    #[test]
+    fn escaped_reply_round_trips_through_a_reader() -> Result<(), quick_xml::Error> {
+        let text = "a<b>&c\"d'e ]]> &amp;";
+        let xml = SasResponse::fail("X", text).to_xml();
+        let mut reader = quick_xml::Reader::from_str(&xml);
+        let mut in_message = false;
+        let mut message = String::new();
+        loop {
+            match reader.read_event()? {
+                quick_xml::events::Event::Start(e) => in_message = e.name().as_ref() == b"Message",
+                quick_xml::events::Event::End(_) => in_message = false,
+                quick_xml::events::Event::Text(t) if in_message => {
+                    message.push_str(&t.decode().map_err(quick_xml::Error::from)?);
+                }
+                quick_xml::events::Event::GeneralRef(r) if in_message => {
+                    let name = r.decode().map_err(quick_xml::Error::from)?;
+                    let resolved = quick_xml::escape::resolve_predefined_entity(&name);
+                    message.push_str(resolved.unwrap_or("?"));
+                }
+                quick_xml::events::Event::Eof => break,
+                _ => {}
+            }
+        }
+        assert_eq!(message, text);
+        Ok(())
+    }
+
+    #[test]
+    fn characters_illegal_in_xml_are_replaced() {
+        let xml = SasResponse::fail("X", "a\u{0}b\u{1b}c\u{FFFE}\td").to_xml();
+        assert!(
+            xml.contains("<Message>a\u{FFFD}b\u{FFFD}c\u{FFFD}\td</Message>"),
+            "{xml}"
+        );
+    }
+
+    #[test]
+    fn ssd_found_reply() {
+        assert_eq!(
+            SsdResponse::found(server()).to_xml(),
+            concat!(
+                r#"<?xml version="1.0" encoding="UTF-8"?>"#,
+                "<SSDResponse><Result>PASS</Result><Server>",
+                "<Host>pinsafe.example.com</Host><Port>8443</Port><Context>proxy</Context>",
+                "<SSL>true</SSL><Push>false</Push><Local>false</Local>",
+                "</Server></SSDResponse>"
+            )
+        );
+    }
+
+    #[test]
+    fn ssd_unknown_reply() {
+        assert_eq!(
+            SsdResponse::unknown("Unknown Server ID <x&y>").to_xml(),
+            concat!(
+                r#"<?xml version="1.0" encoding="UTF-8"?>"#,
+                "<SSDResponse><Result>FAIL</Result><Error>UNKNOWN_SERVER_ID</Error>",
+                "<Message>Unknown Server ID &lt;x&amp;y&gt;</Message></SSDResponse>"
+            )
+        );
+    }
+
+    /// A type whose serialization always fails, to exercise the fallback path.
+    struct Unserializable;
+
+    impl Serialize for Unserializable {
+        fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            Err(serde::ser::Error::custom("refused"))
+        }
+    }
+
+    #[test]
+    fn failed_serialization_falls_back_to_a_fixed_fail_document() {
+        assert_eq!(write_document(&Unserializable, SAS_FALLBACK), SAS_FALLBACK);
+        for fallback in [SAS_FALLBACK, SSD_FALLBACK] {
+            assert!(fallback.contains("<Result>FAIL</Result>"));
+            let mut reader = quick_xml::Reader::from_str(fallback);
+            let mut depth = 0usize;
+            loop {
+                match reader.read_event() {
+                    Ok(quick_xml::events::Event::Start(_)) => depth += 1,
+                    Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+                    Ok(quick_xml::events::Event::Eof) => break,
+                    Ok(_) => {}
+                    Err(err) => panic!("fallback is not well-formed: {err}"),
+                }
+            }
+            assert_eq!(depth, 0);
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! `swivel-harness serve`: starts the reference server (nodes, control API, optional TLS,
+//! defect switches), prints where everything listens, and stops cleanly on Ctrl-C or
+//! SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use rand::RngCore;
+use swivel_reference_server::clock::{ManualClock, SharedClock, SystemClock};
+use swivel_reference_server::cluster::{ClusterConfig, start};
+use swivel_reference_server::defects::{ALL_DEFECTS, Defect, DefectSet};
+use swivel_reference_server::domain::CoreConfig;
+use swivel_reference_server::http::{CONTEXTS, NodeLimits};
+use swivel_reference_server::transport::{ServeLimits, TlsSource};
+use swivel_reference_server::users_file::{default_users, load_users};
+
+use super::EXIT_OK;
+
+/// On or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    /// On.
+    On,
+    /// Off.
+    Off,
+}
+
+/// Which clock the server reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClockKind {
+    /// Wall-clock time; the control API can still move it forward.
+    System,
+    /// Starts at 2026-01-01T00:00:00Z and moves only through the control API.
+    Manual,
+}
+
+/// Options of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address of node 1; node k listens on this port + k - 1 (port 0: any free ports).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// Number of nodes over the one repository.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    nodes: u16,
+    /// Whether a code created on one node is valid on the others (CL-1, CL-2).
+    #[arg(long, value_enum, default_value = "off")]
+    session_sharing: OnOff,
+    /// Users file (TOML); default: the built-in fixtures/users.toml.
+    #[arg(long)]
+    users: Option<PathBuf>,
+    /// This server's Site ID (SSD lookup, complete URLs).
+    #[arg(long, default_value = "HARNESS01")]
+    site_id: String,
+    /// Shared secret Agent-XML agents must send (login).
+    #[arg(
+        long,
+        env = "SWIVEL_AGENT_SECRET",
+        default_value = "swivel-harness-secret"
+    )]
+    agent_secret: String,
+    /// Address of the control API (loopback only).
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    control_bind: SocketAddr,
+    /// Bearer token of the control API; default: a fresh random token, printed at start.
+    #[arg(long, env = "SWIVEL_CONTROL_TOKEN")]
+    control_token: Option<String>,
+    /// Serve HTTPS with a certificate generated at start (or --cert/--key).
+    #[arg(long)]
+    tls: bool,
+    /// PEM certificate chain for HTTPS (implies --tls).
+    #[arg(long, requires = "key")]
+    cert: Option<PathBuf>,
+    /// PEM private key for HTTPS (implies --tls).
+    #[arg(long, requires = "cert")]
+    key: Option<PathBuf>,
+    /// Write the served certificate (PEM) here, for clients' --ca-cert.
+    #[arg(long)]
+    write_cert: Option<PathBuf>,
+    /// Break one rule on purpose (repeatable); see --list-defects.
+    #[arg(long = "defect", value_name = "NAME")]
+    defects: Vec<Defect>,
+    /// Print every defect switch with the rule it breaks, then exit.
+    #[arg(long)]
+    list_defects: bool,
+    /// Which clock the server reads.
+    #[arg(long, value_enum, default_value = "system")]
+    clock: ClockKind,
+}
+
+fn print_defects() {
+    println!("{:<30} {:<7} WHAT BREAKS", "DEFECT", "RULE");
+    for d in ALL_DEFECTS {
+        println!("{:<30} {:<7} {}", d.name(), d.rule(), d.description());
+    }
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
+    if args.list_defects {
+        print_defects();
+        return Ok(EXIT_OK);
+    }
+    let users = match &args.users {
+        Some(path) => load_users(path)?,
+        None => default_users()?,
+    };
+    let tls = match (&args.cert, &args.key) {
+        (Some(cert), Some(key)) => Some(TlsSource::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
+        _ if args.tls => Some(TlsSource::self_signed_localhost()),
+        _ => None,
+    };
+    let clock: SharedClock = match args.clock {
+        ClockKind::System => Arc::new(SystemClock::new()),
+        ClockKind::Manual => Arc::new(ManualClock::fixed()),
+    };
+    let defects: DefectSet = args.defects.iter().copied().collect();
+    let config = ClusterConfig {
+        bind: args.bind,
+        control_bind: args.control_bind,
+        control_token: args.control_token.clone().unwrap_or_else(random_token),
+        core: CoreConfig {
+            nodes: args.nodes,
+            session_sharing: args.session_sharing == OnOff::On,
+            site_id: args.site_id.clone(),
+            agent_secret: args.agent_secret.clone(),
+            defects: defects.clone(),
+            ..CoreConfig::default()
+        },
+        users,
+        tls,
+        clock,
+        node_limits: NodeLimits::default(),
+        serve_limits: ServeLimits::default(),
+    };
+    let cluster = start(config)
+        .await
+        .context("cannot start the reference server")?;
+    if let (Some(path), Some(pem)) = (&args.write_cert, &cluster.cert_pem) {
+        std::fs::write(path, pem).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+
+    println!(
+        "swivel-harness reference server ({} node(s), session sharing {})",
+        args.nodes,
+        if args.session_sharing == OnOff::On {
+            "on"
+        } else {
+            "off"
+        }
+    );
+    for (i, url) in cluster.node_urls.iter().enumerate() {
+        let contexts: Vec<String> = CONTEXTS.iter().map(|c| format!("{url}/{c}")).collect();
+        println!("node {}: {}", i + 1, contexts.join("  "));
+    }
+    println!("control: {}", cluster.control_url);
+    println!("control token: {}", cluster.control_token);
+    println!("site id: {}", args.site_id);
+    if defects.is_empty() {
+        println!("defects: none");
+    } else {
+        let names: Vec<String> = defects
+            .iter()
+            .map(|d| format!("{} ({})", d.name(), d.rule()))
+            .collect();
+        println!("defects: {}", names.join(", "));
+    }
+    println!("press Ctrl-C to stop");
+
+    wait_for_stop().await;
+    println!("stopping");
+    cluster.shutdown().await;
+    Ok(EXIT_OK)
+}
+
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
