@@ -19,6 +19,15 @@ use swivel_reference_server::users_file::{default_users, load_users};
 
 use super::EXIT_OK;
 
+/// Prints a line to stdout, ignoring a closed pipe: a server whose reader went away
+/// (`serve | head`) must keep serving and stop cleanly, not panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 /// On or off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OnOff {
@@ -92,9 +101,9 @@ pub struct ServeArgs {
 }
 
 fn print_defects() {
-    println!("{:<30} {:<7} WHAT BREAKS", "DEFECT", "RULE");
+    say!("{:<30} {:<7} WHAT BREAKS", "DEFECT", "RULE");
     for d in ALL_DEFECTS {
-        println!("{:<30} {:<7} {}", d.name(), d.rule(), d.description());
+        say!("{:<30} {:<7} {}", d.name(), d.rule(), d.description());
     }
 }
 
@@ -152,7 +161,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
         std::fs::write(path, pem).with_context(|| format!("cannot write {}", path.display()))?;
     }
 
-    println!(
+    say!(
         "swivel-harness reference server ({} node(s), session sharing {})",
         args.nodes,
         if args.session_sharing == OnOff::On {
@@ -163,24 +172,24 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
     );
     for (i, url) in cluster.node_urls.iter().enumerate() {
         let contexts: Vec<String> = CONTEXTS.iter().map(|c| format!("{url}/{c}")).collect();
-        println!("node {}: {}", i + 1, contexts.join("  "));
+        say!("node {}: {}", i + 1, contexts.join("  "));
     }
-    println!("control: {}", cluster.control_url);
-    println!("control token: {}", cluster.control_token);
-    println!("site id: {}", args.site_id);
+    say!("control: {}", cluster.control_url);
+    say!("control token: {}", cluster.control_token);
+    say!("site id: {}", args.site_id);
     if defects.is_empty() {
-        println!("defects: none");
+        say!("defects: none");
     } else {
         let names: Vec<String> = defects
             .iter()
             .map(|d| format!("{} ({})", d.name(), d.rule()))
             .collect();
-        println!("defects: {}", names.join(", "));
+        say!("defects: {}", names.join(", "));
     }
-    println!("press Ctrl-C to stop");
+    say!("press Ctrl-C to stop");
 
     wait_for_stop().await;
-    println!("stopping");
+    say!("stopping");
     cluster.shutdown().await;
     Ok(EXIT_OK)
 }

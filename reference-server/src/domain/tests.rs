@@ -581,3 +581,4 @@ fn node_outside_cluster_is_refused() {
 }
 
 mod defects;
+mod model;

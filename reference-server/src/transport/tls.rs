@@ -161,41 +161,14 @@ fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
 /// Re-encodes the parsed chain rather than echoing the input file, so `cert_pem` holds
 /// exactly the certificates being served and nothing else from the file (keys, comments).
 fn certs_to_pem(chain: &[CertificateDer<'_>]) -> String {
-    let mut pem = String::new();
-    for cert in chain {
-        pem.push_str("-----BEGIN CERTIFICATE-----\n");
-        let encoded = base64(cert.as_ref());
-        // Base64 output is ASCII, so splitting on byte offsets is safe.
-        for line in encoded.as_bytes().chunks(64) {
-            pem.push_str(&String::from_utf8_lossy(line));
-            pem.push('\n');
-        }
-        pem.push_str("-----END CERTIFICATE-----\n");
-    }
-    pem
-}
-
-/// Standard padded base64; small enough that a dependency is not worth it.
-fn base64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
-            if i <= chunk.len() {
-                // Masked to 6 bits, so the index is always in range.
-                out.push(char::from(ALPHABET[((n >> shift) & 0x3F) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    let blocks: Vec<pem::Pem> = chain
+        .iter()
+        .map(|cert| pem::Pem::new("CERTIFICATE", cert.as_ref().to_vec()))
+        .collect();
+    pem::encode_many_config(
+        &blocks,
+        pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
+    )
 }
 
 #[cfg(test)]
@@ -214,21 +187,6 @@ mod tests {
         ));
         std::fs::create_dir_all(&dir).unwrap();
         dir
-    }
-
-    #[test]
-    fn base64_matches_rfc4648_vectors() {
-        for (input, expected) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(input.as_bytes()), expected);
-        }
     }
 
     #[test]
