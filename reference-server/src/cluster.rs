@@ -41,6 +41,9 @@ pub struct ClusterConfig {
     pub node_limits: NodeLimits,
     /// Connection limits.
     pub serve_limits: ServeLimits,
+    /// Host name the SSD and Provision URLs tell apps to use; default: the bind address
+    /// (`localhost` when it is unspecified).
+    pub advertised_host: Option<String>,
 }
 
 /// Why a server could not start.
@@ -160,7 +163,14 @@ pub async fn start(config: ClusterConfig) -> Result<RunningCluster, ClusterError
         core.register_site(
             &config.core.site_id,
             SiteRecord {
-                host: first.ip().to_string(),
+                host: config.advertised_host.clone().unwrap_or_else(|| {
+                    // An unspecified bind address (0.0.0.0, ::) is no place to connect to.
+                    if first.ip().is_unspecified() {
+                        "localhost".into()
+                    } else {
+                        first.ip().to_string()
+                    }
+                }),
                 port: first.port(),
                 context: "pinsafe".to_string(),
                 ssl: tls.is_some(),

@@ -1,8 +1,17 @@
-//! Command-line definition (clap derive) and dispatch to each subcommand's module.
+//! Command-line definition (clap derive) and dispatch to each subcommand's module, plus
+//! what several subcommands share: case selection, signal handling, stdout writing.
 
+mod list;
+mod run;
 mod serve;
 
-use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use swivel_harness::report::Selection;
+use swivel_harness::runner::select;
+use swivel_harness::scenario::{self, Case};
 
 /// Exit code: usage or environment error (design.md).
 pub const EXIT_ENVIRONMENT: u8 = 2;
@@ -22,8 +31,89 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the conformance suites (default target: a fresh embedded reference server per case).
+    Run(run::RunArgs),
+    /// List suites and cases (or, with --rules, the rule coverage matrix) without traffic.
+    List(list::ListArgs),
     /// Run the reference server: N nodes over one in-memory repository, plus the control API.
     Serve(serve::ServeArgs),
+}
+
+/// On or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    /// On.
+    On,
+    /// Off.
+    Off,
+}
+
+/// Which cases to run or list.
+#[derive(Debug, Args, Default)]
+pub struct SelectArgs {
+    /// Also load the suites (*.toml) in this directory (repeatable).
+    #[arg(long = "scenarios", value_name = "DIR")]
+    pub scenarios: Vec<PathBuf>,
+    /// Only these suites (repeatable; a trailing * matches by prefix).
+    #[arg(long)]
+    pub suite: Vec<String>,
+    /// Only these cases.
+    #[arg(long)]
+    pub case: Vec<String>,
+    /// Only cases with these tags.
+    #[arg(long)]
+    pub tag: Vec<String>,
+    /// Only cases citing these rules.
+    #[arg(long)]
+    pub rule: Vec<String>,
+}
+
+impl SelectArgs {
+    /// No filter, the same extra suites.
+    pub fn default_with_scenarios(dirs: &[PathBuf]) -> Self {
+        Self {
+            scenarios: dirs.to_vec(),
+            ..Self::default()
+        }
+    }
+}
+
+/// Loads the built-in suites and the user's, validates them, and applies the selection.
+pub fn load_cases(args: &SelectArgs) -> anyhow::Result<Vec<Case>> {
+    let mut suites = scenario::load_builtin()?;
+    for dir in &args.scenarios {
+        suites.extend(scenario::load_dir(dir)?);
+    }
+    let cases = scenario::load::validate(&suites)?;
+    let selection = Selection {
+        suites: args.suite.clone(),
+        cases: args.case.clone(),
+        tags: args.tag.clone(),
+        rules: args.rule.clone(),
+        waivers: None,
+    };
+    Ok(select::select(&selection, cases))
+}
+
+/// Writes to stdout, ignoring a closed pipe (`swivel-harness list | head` must not panic).
+pub fn say(text: &str) {
+    let _ = std::io::stdout().write_all(text.as_bytes());
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+pub async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Logs to stderr; quiet by default so stdout stays for results.
@@ -44,6 +134,8 @@ pub fn init_tracing(verbose: u8) {
 /// Runs the chosen subcommand and returns the process exit code.
 pub async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
+        Command::Run(args) => run::run(args).await,
+        Command::List(args) => list::run(&args),
         Command::Serve(args) => serve::run(args).await,
     }
 }

@@ -17,7 +17,7 @@ use swivel_reference_server::http::{CONTEXTS, NodeLimits};
 use swivel_reference_server::transport::{ServeLimits, TlsSource};
 use swivel_reference_server::users_file::{default_users, load_users};
 
-use super::EXIT_OK;
+use super::{EXIT_OK, OnOff, wait_for_stop};
 
 /// Prints a line to stdout, ignoring a closed pipe: a server whose reader went away
 /// (`serve | head`) must keep serving and stop cleanly, not panic.
@@ -26,15 +26,6 @@ macro_rules! say {
         use std::io::Write as _;
         let _ = writeln!(std::io::stdout(), $($arg)*);
     }};
-}
-
-/// On or off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OnOff {
-    /// On.
-    On,
-    /// Off.
-    Off,
 }
 
 /// Which clock the server reads.
@@ -95,6 +86,10 @@ pub struct ServeArgs {
     /// Print every defect switch with the rule it breaks, then exit.
     #[arg(long)]
     list_defects: bool,
+    /// Host name the SSD lookup and Provision URLs give apps (default: the bind address,
+    /// or localhost when binding to all interfaces).
+    #[arg(long)]
+    advertise_host: Option<String>,
     /// Which clock the server reads.
     #[arg(long, value_enum, default_value = "system")]
     clock: ClockKind,
@@ -153,6 +148,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
         clock,
         node_limits: NodeLimits::default(),
         serve_limits: ServeLimits::default(),
+        advertised_host: args.advertise_host.clone(),
     };
     let cluster = start(config)
         .await
@@ -192,19 +188,4 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
     say!("stopping");
     cluster.shutdown().await;
     Ok(EXIT_OK)
-}
-
-async fn wait_for_stop() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }

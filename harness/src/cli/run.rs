@@ -1,0 +1,243 @@
+//! `swivel-harness run`: a conformance run. Without `--target` it tests a fresh embedded
+//! reference server per case; with `--target` a running server. Prints a summary, writes
+//! `reports/<run-id>/` and exits 0 (all passed), 1 (a FAIL), 2 (usage, environment,
+//! interrupted run, waiver problems) or 3 (inconclusive only).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use swivel_harness::emulator::{ClientOptions, MobileClient};
+use swivel_harness::profile::{Evidence, WireProfile};
+use swivel_harness::report::{ProfileInfo, RunReport, Selection, new_run_id};
+use swivel_harness::runner::{self, RunOptions, waivers};
+use swivel_harness::target::external::TargetFile;
+use swivel_harness::target::{ExternalSpec, TargetSpec};
+use swivel_harness::verdict::Verdict;
+use swivel_reference_server::defects::{Defect, DefectSet};
+use tokio::sync::watch;
+
+use super::{OnOff, SelectArgs, load_cases};
+
+/// Options of `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A node base URL with context (repeat for each node), or a target TOML file.
+    /// Default: a fresh embedded reference server per case.
+    #[arg(long, value_name = "URL|FILE")]
+    target: Vec<String>,
+    /// Control API of the target.
+    #[arg(long)]
+    control_url: Option<String>,
+    /// Control API token.
+    #[arg(long, env = "SWIVEL_CONTROL_TOKEN", hide_env_values = true)]
+    control_token: Option<String>,
+    /// The target's session sharing, when its control API cannot tell.
+    #[arg(long, value_enum)]
+    session_sharing: Option<OnOff>,
+    /// Agent secret for login requests.
+    #[arg(
+        long,
+        env = "SWIVEL_AGENT_SECRET",
+        hide_env_values = true,
+        default_value = "swivel-harness-secret"
+    )]
+    agent_secret: String,
+    /// The target's Site ID.
+    #[arg(long, default_value = "HARNESS01")]
+    site_id: String,
+    /// Trust this CA certificate (PEM) for HTTPS targets.
+    #[arg(long)]
+    ca_cert: Option<PathBuf>,
+    /// Accept any certificate (self-signed test servers only).
+    #[arg(long)]
+    insecure: bool,
+    /// Wire profile: a built-in name or a TOML file.
+    #[arg(long, default_value = "agentxml-3.6")]
+    profile: String,
+    /// Break rules in the embedded server (to see checks fail); see `serve --list-defects`.
+    #[arg(long = "defect", value_name = "NAME")]
+    defects: Vec<Defect>,
+    /// Waivers file (TOML).
+    #[arg(long)]
+    waivers: Option<PathBuf>,
+    /// Where reports go.
+    #[arg(long, default_value = "reports")]
+    reports: PathBuf,
+    /// Cases run at once on the embedded target.
+    #[arg(long, default_value_t = 8)]
+    jobs: usize,
+    /// Per-request timeout of the mobile emulator, in milliseconds.
+    #[arg(long, default_value_t = 5000)]
+    request_timeout_ms: u64,
+    /// No progress output.
+    #[arg(long, short)]
+    quiet: bool,
+    #[command(flatten)]
+    select: SelectArgs,
+}
+
+async fn resolve_target(args: &RunArgs) -> anyhow::Result<TargetSpec> {
+    if args.target.is_empty() {
+        if args.control_url.is_some() {
+            bail!("--control-url needs --target");
+        }
+        return Ok(TargetSpec::Embedded {
+            defects: args.defects.iter().copied().collect::<DefectSet>(),
+        });
+    }
+    if !args.defects.is_empty() {
+        bail!(
+            "--defect applies to the embedded server only; start an external one with `serve --defect`"
+        );
+    }
+    let (mut nodes, mut control_url, mut token, mut sharing) = (
+        Vec::new(),
+        args.control_url.clone(),
+        args.control_token.clone(),
+        args.session_sharing.map(|s| s == OnOff::On),
+    );
+    let (mut secret, mut site) = (args.agent_secret.clone(), args.site_id.clone());
+    for t in &args.target {
+        if t.ends_with(".toml") {
+            let file = TargetFile::load(Path::new(t))?;
+            nodes.extend(file.nodes);
+            control_url = control_url.or(file.control_url);
+            token = token.or(file.control_token);
+            sharing = sharing.or(match file.session_sharing.as_deref() {
+                Some("on") => Some(true),
+                Some("off") => Some(false),
+                None => None,
+                Some(other) => bail!("{t}: session_sharing must be on or off, not {other:?}"),
+            });
+            secret = file.agent_secret.unwrap_or(secret);
+            site = file.site_id.unwrap_or(site);
+        } else if t.starts_with("http://") || t.starts_with("https://") {
+            nodes.push(t.clone());
+        } else {
+            bail!("--target {t:?} is neither an http(s) URL nor a .toml target file");
+        }
+    }
+    let tag = new_run_id().rsplit('-').next().unwrap_or("run").to_string();
+    let spec = ExternalSpec::resolve(nodes, control_url, token, sharing, secret, site, tag)
+        .await
+        .map_err(|e| anyhow::anyhow!("target: {e}"))?;
+    Ok(TargetSpec::External(spec))
+}
+
+fn profile_info(profile: &WireProfile) -> ProfileInfo {
+    ProfileInfo {
+        name: profile.name.clone(),
+        source: profile.source().to_string(),
+        hint_parts: profile.parts_with(Evidence::Hint),
+        assumed_parts: profile.parts_with(Evidence::Assumed),
+    }
+}
+
+/// Stops the run on Ctrl-C or SIGTERM.
+fn interrupt_signal() -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        super::wait_for_stop().await;
+        let _ = tx.send(true);
+        // Keep the sender alive so the runner sees the change, not a closed channel.
+        std::future::pending::<()>().await;
+    });
+    rx
+}
+
+/// Runs the conformance suites.
+pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
+    let cases = load_cases(&args.select)?;
+    if cases.is_empty() {
+        bail!("no case matches the selection; `swivel-harness list` shows what there is");
+    }
+    let all_ids = load_cases(&SelectArgs::default_with_scenarios(&args.select.scenarios))?;
+    let known: Vec<&str> = all_ids.iter().map(|c| c.id.as_str()).collect();
+    let (waivers, waiver_problems) = match &args.waivers {
+        Some(path) => {
+            let w = waivers::load(path)?;
+            let problems = waivers::problems(&w, &known, chrono::Utc::now().date_naive());
+            (w, problems)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let profile = WireProfile::load(&args.profile)?;
+    let ca_cert_pem = match &args.ca_cert {
+        Some(p) => Some(
+            std::fs::read(p).with_context(|| format!("cannot read --ca-cert {}", p.display()))?,
+        ),
+        None => None,
+    };
+    let client = MobileClient::new(
+        Arc::new(profile.clone()),
+        ClientOptions {
+            timeout: Duration::from_millis(args.request_timeout_ms.max(1)),
+            ca_cert_pem,
+            insecure: args.insecure,
+            ..ClientOptions::default()
+        },
+    )?;
+    let target = resolve_target(&args).await?;
+    let options = RunOptions {
+        concurrency: args.jobs,
+        selection: Selection {
+            suites: args.select.suite.clone(),
+            cases: args.select.case.clone(),
+            tags: args.select.tag.clone(),
+            rules: args.select.rule.clone(),
+            waivers: args.waivers.as_ref().map(|p| p.display().to_string()),
+        },
+        waivers,
+        waiver_problems,
+        reports_root: args.reports.clone(),
+        run_id: new_run_id(),
+        profile: profile_info(&profile),
+        quiet: args.quiet,
+        interrupt: interrupt_signal(),
+    };
+    let result = runner::run(cases, target, client, options).await?;
+    print_summary(&result.report, &result.dir);
+    Ok(result.report.summary.exit_code)
+}
+
+fn print_summary(report: &RunReport, dir: &Path) {
+    let s = &report.summary;
+    let mut out = String::new();
+    out.push_str(&format!(
+        "swivel-harness run {} ({:?}): {} cases in {:.2} s\n",
+        report.run_id,
+        report.status,
+        s.total,
+        s.duration_ms as f64 / 1000.0
+    ));
+    out.push_str(&format!(
+        "  PASS {}  NON-STRICT {}  FAIL {}  INFO {}  INCONCLUSIVE {}  SKIPPED {}  NOT-RUN {}\n",
+        s.pass, s.non_strict, s.fail, s.info, s.inconclusive, s.skipped, s.not_run
+    ));
+    for c in report.cases.iter().filter(|c| {
+        matches!(
+            c.verdict,
+            Verdict::Fail | Verdict::NonStrict | Verdict::Inconclusive
+        )
+    }) {
+        out.push_str(&format!(
+            "  {:<12} {} [{}]: {}\n",
+            c.verdict.as_str(),
+            c.id,
+            c.rules.join(", "),
+            c.reason.clone().unwrap_or_default()
+        ));
+    }
+    for p in &report.waiver_problems {
+        out.push_str(&format!("  WAIVER PROBLEM: {p}\n"));
+    }
+    out.push_str(&format!(
+        "  reports: {0}/report.md, {0}/report.html, {0}/junit.xml, {0}/report.json\n  exit code {1}\n",
+        dir.display(),
+        s.exit_code
+    ));
+    super::say(&out);
+}

@@ -1,0 +1,344 @@
+//! The emulated Swivel app (and, for `login`, an Agent-XML agent): one method per call
+//! of the wire profile, each returning an [`Exchange`] that records the request, the
+//! reply and its judged outcome. Nothing here returns an error for what a peer does;
+//! every failure is an outcome.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::CONTENT_TYPE;
+use reqwest::{Certificate, Method};
+
+use super::classify::classify;
+use super::exchange::{Call, Exchange, Outcome, keep_text};
+use super::http::{describe, fetch};
+use super::request::{login_xml, ping_xml, provision_xml, security_strings_xml};
+use crate::profile::WireProfile;
+
+/// Content type of every Agent-XML request.
+const XML_CONTENT_TYPE: &str = "text/xml; charset=utf-8";
+const USER_AGENT: &str = concat!("swivel-harness-emulator/", env!("CARGO_PKG_VERSION"));
+
+/// Why a client could not be built (bad options; peers cannot cause these).
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    /// The CA certificate is not PEM.
+    #[error("the CA certificate is not valid PEM: {0}")]
+    CaCertificate(String),
+    /// The PEM holds no certificate.
+    #[error("the CA certificate PEM holds no certificate")]
+    NoCaCertificate,
+    /// reqwest refused the configuration.
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+}
+
+/// One server node as the app is configured for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// `<scheme>://<host>:<port>/<context>`, e.g. `http://127.0.0.1:8080/pinsafe`.
+    pub base_url: String,
+    /// Which node of a cluster this is (1-based), for reports.
+    pub node: Option<u16>,
+}
+
+impl Endpoint {
+    /// An endpoint at `base_url` (a trailing '/' is dropped).
+    pub fn new(base_url: impl Into<String>) -> Self {
+        let base_url: String = base_url.into();
+        Self {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            node: None,
+        }
+    }
+
+    /// The same endpoint labelled as node `node`.
+    pub fn with_node(mut self, node: u16) -> Self {
+        self.node = Some(node);
+        self
+    }
+
+    /// `<scheme>://<host>:<port>` without the context: where the SSD lives.
+    pub fn root_url(&self) -> String {
+        let base = self.base_url.as_str();
+        let after_scheme = base.find("://").map_or(0, |i| i + 3);
+        match base.get(after_scheme..).and_then(|rest| rest.find('/')) {
+            Some(slash) => base.get(..after_scheme + slash).unwrap_or(base).to_string(),
+            None => base.to_string(),
+        }
+    }
+
+    /// `base_url` followed by `path` (which starts with '/').
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+}
+
+/// How the emulator talks HTTP.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Limit on each whole exchange (connect, head, body). Default 5 s.
+    pub timeout: Duration,
+    /// Trust only this CA (PEM, one or more certificates) for HTTPS.
+    pub ca_cert_pem: Option<Vec<u8>>,
+    /// Accept any certificate (self-signed test servers).
+    pub insecure: bool,
+    /// Most response-body bytes read; reading stops past it. Default 1 MiB.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(5),
+            ca_cert_pem: None,
+            insecure: false,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// The emulated app. Cheap to clone: clones share one connection pool.
+#[derive(Debug, Clone)]
+pub struct MobileClient {
+    http: reqwest::Client,
+    profile: Arc<WireProfile>,
+    options: ClientOptions,
+}
+
+impl MobileClient {
+    /// A client speaking `profile` with `options`.
+    pub fn new(profile: Arc<WireProfile>, options: ClientOptions) -> Result<Self, EmulatorError> {
+        // No proxy: the harness must reach exactly the server it was pointed at. No
+        // redirects: a conformance check records what the server answered.
+        let mut builder = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(options.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(USER_AGENT);
+        if let Some(pem) = &options.ca_cert_pem {
+            let certs = Certificate::from_pem_bundle(pem)
+                .map_err(|e| EmulatorError::CaCertificate(e.to_string()))?;
+            if certs.is_empty() {
+                return Err(EmulatorError::NoCaCertificate);
+            }
+            builder = builder.tls_certs_only(certs);
+        }
+        if options.insecure {
+            builder = builder.tls_danger_accept_invalid_certs(true);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| EmulatorError::Client(describe(&e, options.timeout)))?;
+        Ok(Self {
+            http,
+            profile,
+            options,
+        })
+    }
+
+    /// The profile this client speaks.
+    pub fn profile(&self) -> &WireProfile {
+        &self.profile
+    }
+
+    /// The options it was built with.
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
+    /// Agent-XML `ping`.
+    pub async fn ping(&self, ep: &Endpoint) -> Exchange {
+        self.agent_xml(Call::Ping, ep, ping_xml(&self.profile).into_bytes())
+            .await
+    }
+
+    /// Agent-XML `Provision` with a provision code. An empty username is not sent
+    /// ("User not set"), as the app refuses it.
+    pub async fn provision(
+        &self,
+        ep: &Endpoint,
+        username: &str,
+        code: &str,
+        device_os: &str,
+    ) -> Exchange {
+        self.provision_with_push(ep, username, code, device_os, None)
+            .await
+    }
+
+    /// [`MobileClient::provision`] with an optional push id.
+    pub async fn provision_with_push(
+        &self,
+        ep: &Endpoint,
+        username: &str,
+        code: &str,
+        device_os: &str,
+        push_id: Option<&str>,
+    ) -> Exchange {
+        if let Some(refused) = self.refuse_blank_user(Call::Provision, ep, username) {
+            return refused;
+        }
+        let body = provision_xml(&self.profile, username, code, device_os, push_id);
+        self.agent_xml(Call::Provision, ep, body.into_bytes()).await
+    }
+
+    /// Agent-XML `SecurityStrings` for a bound device. An empty username is not sent.
+    pub async fn security_strings(
+        &self,
+        ep: &Endpoint,
+        username: &str,
+        device_id: &str,
+    ) -> Exchange {
+        if let Some(refused) = self.refuse_blank_user(Call::SecurityStrings, ep, username) {
+            return refused;
+        }
+        let body = security_strings_xml(&self.profile, username, device_id);
+        self.agent_xml(Call::SecurityStrings, ep, body.into_bytes())
+            .await
+    }
+
+    /// `GET <base>/TokenIndex?username=&id=`.
+    pub async fn token_index(&self, ep: &Endpoint, username: &str, device_id: &str) -> Exchange {
+        let paths = &self.profile.paths;
+        let url = ep.url(&paths.token_index);
+        let request = self.http.get(&url).query(&[
+            (paths.token_index_username_param.as_str(), username),
+            (paths.token_index_id_param.as_str(), device_id),
+        ]);
+        self.run(Call::TokenIndex, url, request).await
+    }
+
+    /// Agent-XML `login` with the agent secret and an OTC (OTC + two-digit index).
+    pub async fn agent_login(
+        &self,
+        ep: &Endpoint,
+        secret: &str,
+        username: &str,
+        otc: &str,
+    ) -> Exchange {
+        let body = login_xml(&self.profile, secret, username, otc);
+        self.agent_xml(Call::Login, ep, body.into_bytes()).await
+    }
+
+    /// `GET <root>/ssd/lookup?id=<site-id>`; `root_url` has no context (see
+    /// [`Endpoint::root_url`]).
+    pub async fn ssd_lookup(&self, root_url: &str, site_id: &str) -> Exchange {
+        let paths = &self.profile.paths;
+        let url = format!("{}{}", root_url.trim_end_matches('/'), paths.ssd_lookup);
+        let request = self
+            .http
+            .get(&url)
+            .query(&[(paths.ssd_id_param.as_str(), site_id)]);
+        self.run(Call::SsdLookup, url, request).await
+    }
+
+    /// `POST <base>/reset/provision.jsp` with the form field `username=`.
+    pub async fn self_provision(&self, ep: &Endpoint, username: &str) -> Exchange {
+        let paths = &self.profile.paths;
+        let url = ep.url(&paths.self_provision);
+        let request = self
+            .http
+            .post(&url)
+            .form(&[(paths.self_provision_username_field.as_str(), username)]);
+        self.run(Call::SelfProvision, url, request).await
+    }
+
+    /// `GET <base>/userportal/getQRCode?text=<text>`.
+    pub async fn qr_code(&self, ep: &Endpoint, text: &str) -> Exchange {
+        let paths = &self.profile.paths;
+        let url = ep.url(&paths.qr_code);
+        let request = self
+            .http
+            .get(&url)
+            .query(&[(paths.qr_text_param.as_str(), text)]);
+        self.run(Call::QrCode, url, request).await
+    }
+
+    /// POSTs `body` as-is to the Agent-XML path (probes with hostile bodies).
+    pub async fn raw_agent_xml(&self, ep: &Endpoint, body: Vec<u8>) -> Exchange {
+        self.agent_xml(Call::Raw, ep, body).await
+    }
+
+    /// A plain GET of `url` (landing pages): 2xx passes.
+    pub async fn get(&self, url: &str) -> Exchange {
+        self.run(Call::Get, url.to_string(), self.http.get(url))
+            .await
+    }
+
+    async fn agent_xml(&self, call: Call, ep: &Endpoint, body: Vec<u8>) -> Exchange {
+        let url = ep.url(&self.profile.paths.agent_xml);
+        let request = self
+            .http
+            .post(&url)
+            .header(CONTENT_TYPE, XML_CONTENT_TYPE)
+            .body(body);
+        self.run(call, url, request).await
+    }
+
+    /// The app checks its settings before sending: no username, no request.
+    fn refuse_blank_user(&self, call: Call, ep: &Endpoint, username: &str) -> Option<Exchange> {
+        if !username.trim().is_empty() {
+            return None;
+        }
+        Some(Exchange {
+            call,
+            method: Method::POST.to_string(),
+            url: ep.url(&self.profile.paths.agent_xml),
+            request_body: String::new(),
+            status: None,
+            response_body: String::new(),
+            content_type: None,
+            response_bytes: 0,
+            elapsed: Duration::ZERO,
+            outcome: Outcome::NotSent("no username configured".to_string()),
+            reply: None,
+        })
+    }
+
+    /// Builds, sends, reads and judges one request. `url` is what was asked for, kept
+    /// for the record when the request cannot even be built (an invalid URL).
+    async fn run(&self, call: Call, url: String, request: reqwest::RequestBuilder) -> Exchange {
+        let started = Instant::now();
+        let request = match request.build() {
+            Ok(request) => request,
+            Err(e) => {
+                return Exchange {
+                    call,
+                    method: String::new(),
+                    url,
+                    request_body: String::new(),
+                    status: None,
+                    response_body: String::new(),
+                    content_type: None,
+                    response_bytes: 0,
+                    elapsed: started.elapsed(),
+                    outcome: Outcome::Transport(describe(&e, self.options.timeout)),
+                    reply: None,
+                };
+            }
+        };
+        let method = request.method().to_string();
+        let url = request.url().to_string();
+        let request_body = request
+            .body()
+            .and_then(reqwest::Body::as_bytes)
+            .map(keep_text)
+            .unwrap_or_default();
+        let max = self.options.max_body_bytes;
+        let fetched = fetch(&self.http, request, max, self.options.timeout).await;
+        let (outcome, reply) = classify(call, &fetched, &self.profile, max);
+        Exchange {
+            call,
+            method,
+            url,
+            request_body,
+            status: fetched.status,
+            response_body: keep_text(&fetched.body),
+            content_type: fetched.content_type,
+            response_bytes: fetched.bytes_read,
+            elapsed: started.elapsed(),
+            outcome,
+            reply,
+        }
+    }
+}

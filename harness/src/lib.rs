@@ -1,0 +1,31 @@
+//! swivel-harness: the conformance harness for the Swivel mobile-client provisioning
+//! protocol. Data flows as design.md draws it:
+//!
+//! ```text
+//! scenarios/*.toml ─parse─▶ scenario::Case ─runner─▶ target (embedded or external) ─HTTP─▶ nodes
+//!                                               │
+//!                                               ▼
+//!                          report::CaseReport{transcript, verdict} ─render─▶ JSON · JUnit · MD · HTML
+//! ```
+//!
+//! - [`rules`]: the rule catalogue of protocol.md (IDs, levels, texts).
+//! - [`verdict`]: levels (MUST/SHOULD/INFO) and verdicts, and how one maps to the other.
+//! - [`profile`]: wire profiles (paths, element names, spellings) loaded from TOML.
+//! - [`emulator`]: the mobile-client emulator (what the app sends, what it would show).
+//! - [`control`]: a client of the reference server's control API.
+//! - [`target`]: where cases run: a fresh embedded reference server, or an external one.
+//! - [`scenario`]: the declarative suite format and its parser.
+//! - [`runner`]: selection, parallel execution, timeouts, reruns, waivers.
+//! - [`report`]: the one serde report model and its renderers.
+//! - [`redact`]: keeps secrets out of everything meant for sharing.
+
+pub mod control;
+pub mod emulator;
+pub mod profile;
+pub mod redact;
+pub mod report;
+pub mod rules;
+pub mod runner;
+pub mod scenario;
+pub mod target;
+pub mod verdict;

@@ -1,0 +1,186 @@
+//! Wire profiles: the mobile wire format is not publicly documented, so what the
+//! emulator sends and expects (paths, element names, actions, result and error
+//! spellings, the strings separator) is DATA, loaded from a TOML file. Each part carries
+//! its evidence (`DOC`, `HINT`, `ASSUMED`) so every report can say which of its
+//! expectations rest on guesses. `agentxml-3.6` (protocol.md §9, the reference server's
+//! wire) is built in and the default.
+//!
+//! - [`parts`]: the sections (paths, elements, actions, results).
+//! - [`spellings`]: canonical error names ↔ wire spellings.
+//! - [`validate`]: load-time checks and [`ProfileError`].
+//! - [`builtin`]: the embedded profiles.
+
+pub mod builtin;
+pub mod parts;
+pub mod spellings;
+pub mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use parts::{Actions, Elements, Paths, Results};
+pub use spellings::ErrorSpellings;
+pub use validate::ProfileError;
+
+/// Where a part of a profile comes from (protocol.md "Evidence labels").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Evidence {
+    /// Stated by the vendor's documentation.
+    Doc,
+    /// Suggested by public third-party material; not confirmed.
+    Hint,
+    /// Our choice where nothing public says.
+    Assumed,
+}
+
+impl Evidence {
+    /// `DOC`, `HINT` or `ASSUMED`, as in the profile files and protocol.md.
+    pub fn label(self) -> &'static str {
+        match self {
+            Evidence::Doc => "DOC",
+            Evidence::Hint => "HINT",
+            Evidence::Assumed => "ASSUMED",
+        }
+    }
+}
+
+impl std::fmt::Display for Evidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// One wire profile. Build it with [`WireProfile::load`], [`WireProfile::from_toml`] or
+/// [`WireProfile::builtin`]; each validates it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireProfile {
+    /// Short name, e.g. `agentxml-3.6`.
+    pub name: String,
+    /// One line for reports.
+    pub description: String,
+    /// Sent in `<Version>` of every request, e.g. `3.6`.
+    pub version: String,
+    /// URL paths and parameter names.
+    pub paths: Paths,
+    /// Element names.
+    pub elements: Elements,
+    /// `<Action>` values.
+    pub actions: Actions,
+    /// `<Result>` values.
+    pub results: Results,
+    /// Canonical error names → wire spellings.
+    pub errors: ErrorSpellings,
+    /// Joins the strings inside `<SecurityStrings>`.
+    pub strings_separator: String,
+    /// Evidence per part (`paths.token_index`) or per section (`elements`); a part's own
+    /// label wins over its section's.
+    pub evidence: BTreeMap<String, Evidence>,
+    /// `built-in` or the file path; set by the loaders, not read from the file.
+    #[serde(skip)]
+    source: String,
+}
+
+impl WireProfile {
+    /// The sections an evidence key may name as a whole.
+    pub const SECTIONS: [&'static str; 5] = ["paths", "elements", "actions", "results", "errors"];
+
+    /// A built-in profile by name (see [`builtin::NAMES`]).
+    pub fn builtin(name: &str) -> Option<WireProfile> {
+        builtin::get(name)
+    }
+
+    /// The default profile, `agentxml-3.6`.
+    pub fn default_profile() -> WireProfile {
+        builtin::default_profile()
+    }
+
+    /// Parses and validates profile text; `origin` names it in errors (a path, or
+    /// `built-in <name>`) and becomes [`WireProfile::source`].
+    pub fn from_toml(text: &str, origin: &str) -> Result<WireProfile, ProfileError> {
+        let mut profile: WireProfile = toml::from_str(text).map_err(|e| ProfileError::Parse {
+            origin: origin.to_string(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        validate::check(&profile).map_err(|(field, problem)| ProfileError::Invalid {
+            origin: origin.to_string(),
+            field,
+            problem,
+        })?;
+        profile.source = origin.to_string();
+        Ok(profile)
+    }
+
+    /// A built-in profile if `name_or_path` names one, else the profile file at that path.
+    pub fn load(name_or_path: &str) -> Result<WireProfile, ProfileError> {
+        if let Some(profile) = Self::builtin(name_or_path) {
+            return Ok(profile);
+        }
+        let text = std::fs::read_to_string(name_or_path).map_err(|source| ProfileError::Read {
+            path: name_or_path.to_string(),
+            source,
+            builtins: builtin::NAMES.join(", "),
+        })?;
+        Self::from_toml(&text, name_or_path)
+    }
+
+    /// `built-in`, or the path the profile was read from.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Every part as `(key, value)`: `version`, `strings_separator`, `paths.*`,
+    /// `elements.*`, `actions.*`, `results.*`, `errors.<CANONICAL>`.
+    pub fn parts(&self) -> Vec<(String, String)> {
+        let mut parts = vec![
+            ("version".to_string(), self.version.clone()),
+            (
+                "strings_separator".to_string(),
+                self.strings_separator.clone(),
+            ),
+        ];
+        let sections = [
+            ("paths", self.paths.entries()),
+            ("elements", self.elements.entries()),
+            ("actions", self.actions.entries()),
+            ("results", self.results.entries()),
+            ("errors", self.errors.entries()),
+        ];
+        for (section, entries) in sections {
+            parts.extend(
+                entries
+                    .into_iter()
+                    .map(|(field, value)| (format!("{section}.{field}"), value.to_string())),
+            );
+        }
+        parts
+    }
+
+    /// The evidence of `part`: its own label, else its section's.
+    pub fn evidence_of(&self, part: &str) -> Option<Evidence> {
+        self.evidence.get(part).copied().or_else(|| {
+            let (section, _) = part.split_once('.')?;
+            self.evidence.get(section).copied()
+        })
+    }
+
+    /// The parts whose evidence is `e`, in [`WireProfile::parts`] order: what reports
+    /// list as resting on HINT or ASSUMED.
+    pub fn parts_with(&self, e: Evidence) -> Vec<String> {
+        self.parts()
+            .into_iter()
+            .map(|(part, _)| part)
+            .filter(|part| self.evidence_of(part) == Some(e))
+            .collect()
+    }
+
+    /// The canonical name of a wire error spelling (unknown spellings pass through).
+    pub fn canonical_error(&self, wire: &str) -> String {
+        self.errors.canonical(wire)
+    }
+}

@@ -1,0 +1,26 @@
+//! Conformance reports: one serde model ([`model`]) rendered four ways (JSON, JUnit XML,
+//! Markdown, self-contained HTML) and written atomically into `reports/<run-id>/` after
+//! every finished case, so an interrupted run still leaves a valid report.
+
+pub mod model;
+
+mod html;
+mod html_case;
+mod json;
+mod junit;
+mod markdown;
+mod md_case;
+mod md_escape;
+mod text;
+mod writer;
+mod xml;
+
+#[cfg(test)]
+pub(crate) mod fixtures;
+
+pub use html::{escape_html, render_html};
+pub use json::render_json;
+pub use junit::render_junit;
+pub use markdown::render_markdown;
+pub use model::*;
+pub use writer::{LATEST, ReportError, ReportWriter, new_run_id};

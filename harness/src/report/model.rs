@@ -1,0 +1,252 @@
+//! The one serde model every report is rendered from (JSON, JUnit, Markdown, HTML). Its
+//! JSON form is documented field by field in `reports/README.md`; bump
+//! [`SCHEMA_VERSION`] on any incompatible change.
+
+use serde::{Deserialize, Serialize};
+
+use crate::verdict::{Level, Verdict};
+
+/// Version of the JSON layout.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A whole run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// Layout version ([`SCHEMA_VERSION`]).
+    pub schema_version: u32,
+    /// Unique run id, also the report directory name.
+    pub run_id: String,
+    /// Tool name and version.
+    pub tool: ToolInfo,
+    /// Wall-clock start, RFC 3339 UTC.
+    pub started_at: String,
+    /// Wall-clock end, RFC 3339 UTC; `None` while running.
+    pub finished_at: Option<String>,
+    /// Whether the run is still going, complete or was cut short.
+    pub status: RunStatus,
+    /// What was tested.
+    pub target: TargetInfo,
+    /// The wire profile used.
+    pub profile: ProfileInfo,
+    /// The selection and options the run was started with.
+    pub selection: Selection,
+    /// Counts per verdict.
+    pub summary: Summary,
+    /// One row per protocol rule: the cases covering it and their combined verdict.
+    pub rules: Vec<RuleRow>,
+    /// One entry per selected case, in run order; unrun cases are `NOT-RUN`.
+    pub cases: Vec<CaseReport>,
+    /// Waivers that did not apply to any case or had expired (each fails the run).
+    pub waiver_problems: Vec<String>,
+}
+
+/// Tool identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    /// `swivel-harness`.
+    pub name: String,
+    /// Crate version.
+    pub version: String,
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Cases are still running (a report read mid-run).
+    Running,
+    /// Every selected case finished.
+    Complete,
+    /// Stopped by SIGINT/SIGTERM; unrun cases are NOT-RUN.
+    Interrupted,
+    /// Stopped because the target died; unrun cases are NOT-RUN.
+    Aborted,
+}
+
+/// The system under test.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetInfo {
+    /// `embedded` (a fresh reference server per case) or `external`.
+    pub kind: String,
+    /// Node base URLs (embedded: "per case").
+    pub nodes: Vec<String>,
+    /// Capabilities found: `control`, `clock`, `nodes:N`, `session-sharing:on|off`.
+    pub capabilities: Vec<String>,
+    /// Defect switches of an embedded server (empty for a faithful one).
+    pub defects: Vec<String>,
+}
+
+/// The wire profile and how much of it is guessed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileInfo {
+    /// Profile name, e.g. `agentxml-3.6`.
+    pub name: String,
+    /// `built-in` or the file it came from.
+    pub source: String,
+    /// Parts labelled [HINT].
+    pub hint_parts: Vec<String>,
+    /// Parts labelled [ASSUMED].
+    pub assumed_parts: Vec<String>,
+}
+
+/// How cases were chosen.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Selection {
+    /// `--suite` values.
+    pub suites: Vec<String>,
+    /// `--case` values.
+    pub cases: Vec<String>,
+    /// `--tag` values.
+    pub tags: Vec<String>,
+    /// `--rule` values.
+    pub rules: Vec<String>,
+    /// Waivers file, if any.
+    pub waivers: Option<String>,
+}
+
+/// Counts per verdict.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Selected cases.
+    pub total: usize,
+    /// PASS.
+    pub pass: usize,
+    /// NON-STRICT.
+    pub non_strict: usize,
+    /// FAIL.
+    pub fail: usize,
+    /// INFO.
+    pub info: usize,
+    /// INCONCLUSIVE.
+    pub inconclusive: usize,
+    /// SKIPPED.
+    pub skipped: usize,
+    /// NOT-RUN.
+    pub not_run: usize,
+    /// Process exit code this run gives.
+    pub exit_code: u8,
+    /// Wall time of the run so far, milliseconds.
+    pub duration_ms: u64,
+}
+
+/// One row of the rule matrix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleRow {
+    /// Rule ID.
+    pub id: String,
+    /// Its level.
+    pub level: Level,
+    /// Its text.
+    pub text: String,
+    /// Its evidence label.
+    pub evidence: String,
+    /// IDs of the selected cases citing it.
+    pub cases: Vec<String>,
+    /// The worst verdict among those cases; `None` if no selected case covers it.
+    pub verdict: Option<Verdict>,
+}
+
+/// One case's result and evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseReport {
+    /// Case ID, e.g. `reuse-sequential`.
+    pub id: String,
+    /// Suite name.
+    pub suite: String,
+    /// Title.
+    pub title: String,
+    /// Rule IDs it checks.
+    pub rules: Vec<String>,
+    /// Its level.
+    pub level: Level,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why SKIPPED / INCONCLUSIVE / NOT-RUN, or a one-line failure summary.
+    pub reason: Option<String>,
+    /// The rule texts it checks (Requirement).
+    pub requirement: String,
+    /// What a conforming server does at the deciding step (Expected).
+    pub expected: String,
+    /// What this server did (Actual).
+    pub actual: String,
+    /// Wall time of the last attempt, milliseconds.
+    pub duration_ms: u64,
+    /// 1, or 2 after a confirming rerun.
+    pub attempts: u32,
+    /// Everything that happened, secrets redacted.
+    pub transcript: Vec<TranscriptEntry>,
+}
+
+/// One event of a case, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TranscriptEntry {
+    /// An HTTP exchange with a node, as the mobile app or an agent would make it.
+    Exchange {
+        /// Step number (1-based).
+        step: usize,
+        /// What the step did, e.g. `provision on node 1`.
+        action: String,
+        /// Node index, when it went to a node.
+        node: Option<u16>,
+        /// HTTP method.
+        method: String,
+        /// URL (no secrets in it after redaction).
+        url: String,
+        /// Request body, redacted, cut to a few KiB.
+        request: String,
+        /// HTTP status, or `None` on a transport error.
+        status: Option<u16>,
+        /// Response body, redacted, cut to a few KiB.
+        response: String,
+        /// The outcome key matched against expectations, e.g. `FAIL:PROVISION_FAILURE`.
+        outcome: String,
+        /// What the app would show (protocol.md §8).
+        app_message: String,
+        /// Round-trip time, milliseconds.
+        elapsed_ms: u64,
+    },
+    /// A control-API action (create user, reprovision, set policy, …).
+    Control {
+        /// Step number.
+        step: usize,
+        /// What was done.
+        action: String,
+        /// Result summary, redacted.
+        detail: String,
+    },
+    /// The target's clock moved.
+    Clock {
+        /// Step number.
+        step: usize,
+        /// Seconds moved.
+        advanced_secs: u64,
+    },
+    /// Server log lines read.
+    Log {
+        /// Step number.
+        step: usize,
+        /// Lines as `node N @ t: text`, redacted.
+        lines: Vec<String>,
+    },
+    /// An expectation checked.
+    Check {
+        /// Step number.
+        step: usize,
+        /// What was checked.
+        what: String,
+        /// Expected.
+        expected: String,
+        /// Actual.
+        actual: String,
+        /// The step's verdict.
+        verdict: Verdict,
+    },
+    /// Free text (rerun notices, skipped reasons).
+    Note {
+        /// The note.
+        text: String,
+    },
+}

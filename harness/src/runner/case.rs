@@ -1,0 +1,379 @@
+//! Running one case: prepare the target, create the case's users, run the steps in order
+//! grading each, and keep a transcript. The first violation decides the verdict and ends
+//! the case (later steps depend on earlier ones); NON-STRICT steps are noted and the case
+//! goes on. Transport failures make the case INCONCLUSIVE.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::emulator::{Endpoint, MobileClient};
+use crate::redact::{Redactor, SecretKind};
+use crate::report::TranscriptEntry;
+use crate::scenario::vars::{UnsetVariable, Vars};
+use crate::scenario::{Case, UserDecl};
+use crate::target::{CaseEnv, PrepareError, TargetSpec};
+use crate::verdict::{Level, Verdict};
+
+/// What one step concluded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepResult {
+    /// As required.
+    Pass {
+        /// What was required.
+        expected: String,
+        /// What happened.
+        actual: String,
+    },
+    /// Acceptable but lax.
+    NonStrict {
+        /// What was required.
+        expected: String,
+        /// What happened.
+        actual: String,
+    },
+    /// The rule was broken.
+    Violation {
+        /// What was required.
+        expected: String,
+        /// What happened.
+        actual: String,
+    },
+    /// The step could not be judged (transport error, harness-side problem).
+    Inconclusive(String),
+}
+
+impl From<UnsetVariable> for StepResult {
+    fn from(e: UnsetVariable) -> Self {
+        StepResult::Inconclusive(format!("scenario error: {e}"))
+    }
+}
+
+/// The result of one attempt at a case.
+#[derive(Debug, Clone)]
+pub struct CaseOutcome {
+    /// Verdict.
+    pub verdict: Verdict,
+    /// Why, when not PASS.
+    pub reason: Option<String>,
+    /// Expected at the deciding step.
+    pub expected: String,
+    /// Actual at the deciding step.
+    pub actual: String,
+    /// Redacted transcript.
+    pub transcript: Vec<TranscriptEntry>,
+    /// Wall time.
+    pub duration: Duration,
+}
+
+/// A user of the running case.
+#[derive(Debug, Clone)]
+pub struct CaseUser {
+    /// Real username on the server.
+    pub username: String,
+    /// PIN.
+    pub pin: String,
+}
+
+/// State of a running case.
+pub struct CaseRun<'a> {
+    pub(crate) case: &'a Case,
+    pub(crate) env: &'a CaseEnv,
+    pub(crate) client: &'a MobileClient,
+    pub(crate) vars: Vars,
+    pub(crate) redactor: Redactor,
+    pub(crate) transcript: Vec<TranscriptEntry>,
+    pub(crate) users: HashMap<String, CaseUser>,
+    pub(crate) log_mark: u64,
+    pub(crate) step: usize,
+    verdict: Verdict,
+    decisive: Option<(String, String)>,
+    last: Option<(String, String)>,
+    reason: Option<String>,
+}
+
+/// Runs one attempt at `case` on `target`.
+pub async fn run_once(
+    target: &TargetSpec,
+    client: &MobileClient,
+    case: &Case,
+    case_index: usize,
+) -> CaseOutcome {
+    let started = Instant::now();
+    let env = match target.prepare(case, case_index).await {
+        Ok(env) => env,
+        Err(e) => {
+            let verdict = match e {
+                PrepareError::Unsupported(_) => Verdict::Skipped,
+                PrepareError::Environment(_) => Verdict::Inconclusive,
+            };
+            return CaseOutcome {
+                verdict,
+                reason: Some(e.to_string()),
+                expected: String::new(),
+                actual: String::new(),
+                transcript: vec![TranscriptEntry::Note {
+                    text: e.to_string(),
+                }],
+                duration: started.elapsed(),
+            };
+        }
+    };
+    let mut run = CaseRun::new(case, &env, client);
+    let timed_out = tokio::time::timeout(case.timeout(), run.execute())
+        .await
+        .is_err();
+    if timed_out {
+        run.conclude(StepResult::Inconclusive(format!(
+            "case timed out after {} s (step {})",
+            case.timeout_secs, run.step
+        )));
+    }
+    let outcome = run.finish(started.elapsed());
+    env.finish().await;
+    outcome
+}
+
+impl<'a> CaseRun<'a> {
+    fn new(case: &'a Case, env: &'a CaseEnv, client: &'a MobileClient) -> Self {
+        let mut redactor = Redactor::new();
+        redactor.learn(&env.agent_secret, SecretKind::Credential);
+        let mut vars = Vars::default();
+        vars.set("agent_secret", env.agent_secret.clone());
+        vars.set("site_id", env.site_id.clone());
+        Self {
+            case,
+            env,
+            client,
+            vars,
+            redactor,
+            transcript: Vec::new(),
+            users: HashMap::new(),
+            log_mark: 0,
+            step: 0,
+            verdict: Verdict::Pass,
+            decisive: None,
+            last: None,
+            reason: None,
+        }
+    }
+
+    async fn execute(&mut self) {
+        match self.env.control.log_position().await {
+            Ok(mark) => self.log_mark = mark,
+            Err(e) => {
+                self.conclude(StepResult::Inconclusive(format!("control API: {e}")));
+                return;
+            }
+        }
+        for decl in &self.case.users {
+            if let Err(result) = self.create_user(decl).await {
+                self.conclude(result);
+                return;
+            }
+        }
+        for step in &self.case.steps {
+            self.step += 1;
+            let result = self.run_step(step).await;
+            if !self.conclude(result) {
+                return;
+            }
+        }
+    }
+
+    /// Folds a step result into the case; returns whether the case goes on.
+    fn conclude(&mut self, result: StepResult) -> bool {
+        let level = self.case.level;
+        match result {
+            StepResult::Pass { expected, actual } => {
+                self.last = Some((expected, actual));
+                true
+            }
+            StepResult::NonStrict { expected, actual } => {
+                let v = if level == Level::Info {
+                    Verdict::Info
+                } else {
+                    Verdict::NonStrict
+                };
+                self.verdict = self.verdict.worst(v);
+                self.reason
+                    .get_or_insert_with(|| format!("step {}: {actual}", self.step));
+                self.decisive.get_or_insert((expected, actual));
+                true
+            }
+            StepResult::Violation { expected, actual } => {
+                self.verdict = self.verdict.worst(Verdict::violation_at(level));
+                self.reason = Some(format!("step {}: {actual}", self.step));
+                self.decisive = Some((expected, actual));
+                // An INFO case records and goes on; a judged case stops at its violation.
+                level == Level::Info
+            }
+            StepResult::Inconclusive(why) => {
+                self.verdict = Verdict::Inconclusive;
+                self.transcript
+                    .push(TranscriptEntry::Note { text: why.clone() });
+                self.reason = Some(why);
+                false
+            }
+        }
+    }
+
+    fn finish(self, duration: Duration) -> CaseOutcome {
+        let verdict = match (self.case.level, self.verdict) {
+            (Level::Info, v) if v != Verdict::Inconclusive => Verdict::Info,
+            (_, v) => v,
+        };
+        let (expected, actual) = self.decisive.or(self.last).unwrap_or_default();
+        let r = &self.redactor;
+        let transcript = self
+            .transcript
+            .into_iter()
+            .map(|e| redact_entry(r, e))
+            .collect();
+        CaseOutcome {
+            verdict,
+            reason: self.reason.map(|s| r.redact(&s)),
+            expected: r.redact(&expected),
+            actual: r.redact(&actual),
+            transcript,
+            duration,
+        }
+    }
+
+    async fn create_user(&mut self, decl: &UserDecl) -> Result<(), StepResult> {
+        let username = format!("{}{}", decl.name, self.env.user_suffix);
+        if !decl.create {
+            self.vars.set(&decl.name, username);
+            return Ok(());
+        }
+        let transport = |kind: &str, email: String, phone: String| match kind {
+            "email" => Ok(Some(json!({ "kind": "email", "destination": email }))),
+            "sms" => Ok(Some(json!({ "kind": "sms", "destination": phone }))),
+            "none" => Ok(None),
+            other => Err(StepResult::Inconclusive(format!(
+                "scenario error: transport {other:?} of user {} is not email, sms or none",
+                decl.name
+            ))),
+        };
+        let phone = format!("+4477009{:05}", self.users.len() + 1);
+        let spec = json!({
+            "username": username,
+            "pin": decl.pin,
+            "mobile_client": decl.mobile_client,
+            "alert_transport": transport(&decl.alert, format!("{username}@example.test"), phone.clone())?,
+            "string_transport": transport(&decl.strings, format!("{username}@example.test"), phone)?,
+        });
+        self.env
+            .control
+            .create_user(spec)
+            .await
+            .map_err(|e| StepResult::Inconclusive(format!("creating user {}: {e}", decl.name)))?;
+        self.redactor.learn(&decl.pin, SecretKind::Pin);
+        self.vars.set(&decl.name, username.clone());
+        self.transcript.push(TranscriptEntry::Control {
+            step: 0,
+            action: format!(
+                "create user {} (mobile client right: {})",
+                decl.name, decl.mobile_client
+            ),
+            detail: format!("username {username}"),
+        });
+        self.users.insert(
+            decl.name.clone(),
+            CaseUser {
+                username,
+                pin: decl.pin.clone(),
+            },
+        );
+        Ok(())
+    }
+
+    /// The real username of an alias; an undeclared alias names a user the server does
+    /// not hold.
+    pub(crate) fn username(&self, alias: &str) -> String {
+        self.users.get(alias).map_or_else(
+            || format!("{alias}{}", self.env.user_suffix),
+            |u| u.username.clone(),
+        )
+    }
+
+    /// The PIN of an alias ("0000" for undeclared users).
+    pub(crate) fn pin(&self, alias: &str) -> String {
+        self.users
+            .get(alias)
+            .map_or_else(|| "0000".into(), |u| u.pin.clone())
+    }
+
+    /// The endpoint of node `node`.
+    pub(crate) fn node(&self, node: u16) -> Result<&Endpoint, StepResult> {
+        self.env
+            .nodes
+            .get(usize::from(node).wrapping_sub(1))
+            .ok_or_else(|| {
+                StepResult::Inconclusive(format!(
+                    "scenario error: node {node} does not exist on this target"
+                ))
+            })
+    }
+}
+
+fn redact_entry(r: &Redactor, entry: TranscriptEntry) -> TranscriptEntry {
+    match entry {
+        TranscriptEntry::Exchange {
+            step,
+            action,
+            node,
+            method,
+            url,
+            request,
+            status,
+            response,
+            outcome,
+            app_message,
+            elapsed_ms,
+        } => TranscriptEntry::Exchange {
+            step,
+            action: r.redact(&action),
+            node,
+            method,
+            url: r.redact(&url),
+            request: r.redact(&request),
+            status,
+            response: r.redact(&response),
+            outcome,
+            app_message,
+            elapsed_ms,
+        },
+        TranscriptEntry::Control {
+            step,
+            action,
+            detail,
+        } => TranscriptEntry::Control {
+            step,
+            action: r.redact(&action),
+            detail: r.redact(&detail),
+        },
+        TranscriptEntry::Log { step, lines } => TranscriptEntry::Log {
+            step,
+            lines: lines.iter().map(|l| r.redact(l)).collect(),
+        },
+        TranscriptEntry::Check {
+            step,
+            what,
+            expected,
+            actual,
+            verdict,
+        } => TranscriptEntry::Check {
+            step,
+            what: r.redact(&what),
+            expected: r.redact(&expected),
+            actual: r.redact(&actual),
+            verdict,
+        },
+        TranscriptEntry::Note { text } => TranscriptEntry::Note {
+            text: r.redact(&text),
+        },
+        other @ TranscriptEntry::Clock { .. } => other,
+    }
+}

@@ -1,0 +1,68 @@
+//! The embedded target: a fresh reference server per case on loopback ports, with the
+//! nodes and session sharing the case declares, a manual clock, and the run's defects.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use swivel_reference_server::clock::ManualClock;
+use swivel_reference_server::cluster::{ClusterConfig, start};
+use swivel_reference_server::defects::DefectSet;
+use swivel_reference_server::domain::CoreConfig;
+use swivel_reference_server::http::NodeLimits;
+use swivel_reference_server::transport::ServeLimits;
+
+use super::{CONTROL_TIMEOUT, CaseEnv, PrepareError};
+use crate::control::ControlClient;
+use crate::emulator::Endpoint;
+use crate::scenario::{Case, Sharing};
+
+/// The token of every embedded control API (loopback only, lives for one case).
+const EMBEDDED_TOKEN: &str = "embedded-control-token";
+
+/// Starts the server a case needs.
+pub async fn prepare(defects: &DefectSet, case: &Case) -> Result<CaseEnv, PrepareError> {
+    let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+    let core = CoreConfig {
+        nodes: case.server.nodes.max(1),
+        session_sharing: case.server.session_sharing == Sharing::On,
+        defects: defects.clone(),
+        ..CoreConfig::default()
+    };
+    let (agent_secret, site_id) = (core.agent_secret.clone(), core.site_id.clone());
+    let config = ClusterConfig {
+        bind: loopback,
+        control_bind: loopback,
+        control_token: EMBEDDED_TOKEN.into(),
+        core,
+        // Cases create their own users; the embedded server starts empty.
+        users: Vec::new(),
+        tls: None,
+        clock: Arc::new(ManualClock::fixed()),
+        node_limits: NodeLimits::default(),
+        serve_limits: ServeLimits::default(),
+        advertised_host: None,
+    };
+    let server = start(config)
+        .await
+        .map_err(|e| PrepareError::Environment(format!("embedded reference server: {e}")))?;
+    let control = ControlClient::new(&server.control_url, EMBEDDED_TOKEN, CONTROL_TIMEOUT)
+        .map_err(|e| PrepareError::Environment(e.to_string()))?;
+    let nodes = server
+        .node_urls
+        .iter()
+        .enumerate()
+        .map(|(i, url)| Endpoint {
+            base_url: format!("{url}/pinsafe"),
+            node: u16::try_from(i + 1).ok(),
+        })
+        .collect();
+    Ok(CaseEnv {
+        nodes,
+        control,
+        agent_secret,
+        site_id,
+        user_suffix: String::new(),
+        restore_policies: None,
+        server: Some(server),
+    })
+}

@@ -1,0 +1,240 @@
+//! An external target: a running reference server (or another server with the same
+//! control API) reached by URL. Nodes come from `--target` (repeatable) or a target TOML;
+//! with one node URL and a control API, the other nodes are discovered from
+//! `/control/nodes`. Cases run one after another; each gets unique usernames and has its
+//! policy changes put back when it ends.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::{CONTROL_TIMEOUT, CaseEnv, PrepareError};
+use crate::control::ControlClient;
+use crate::emulator::Endpoint;
+use crate::report::TargetInfo;
+use crate::scenario::{Case, Sharing};
+
+/// A target TOML file (`--target FILE.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetFile {
+    /// Node base URLs with context, e.g. `http://127.0.0.1:8080/pinsafe`.
+    pub nodes: Vec<String>,
+    /// Control API base URL.
+    #[serde(default)]
+    pub control_url: Option<String>,
+    /// Control API token (or `--control-token` / SWIVEL_CONTROL_TOKEN).
+    #[serde(default)]
+    pub control_token: Option<String>,
+    /// `on` or `off`, when the control API cannot tell.
+    #[serde(default)]
+    pub session_sharing: Option<String>,
+    /// Agent secret.
+    #[serde(default)]
+    pub agent_secret: Option<String>,
+    /// Site ID.
+    #[serde(default)]
+    pub site_id: Option<String>,
+}
+
+/// Why a target file could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("target file {path}: {message}")]
+pub struct TargetFileError {
+    /// The file.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl TargetFile {
+    /// Reads a target TOML.
+    pub fn load(path: &Path) -> Result<Self, TargetFileError> {
+        let err = |message: String| TargetFileError {
+            path: path.display().to_string(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        let file: TargetFile = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
+        if file.nodes.is_empty() {
+            return Err(err("lists no nodes".into()));
+        }
+        Ok(file)
+    }
+}
+
+/// A resolved external target.
+#[derive(Debug, Clone)]
+pub struct ExternalSpec {
+    /// Node base URLs with context, index 0 = node 1.
+    pub nodes: Vec<String>,
+    /// The control API, if any.
+    pub control: Option<ControlClient>,
+    /// Control API URL (for the report).
+    pub control_url: Option<String>,
+    /// Session sharing, if known.
+    pub session_sharing: Option<bool>,
+    /// Agent secret.
+    pub agent_secret: String,
+    /// Site ID.
+    pub site_id: String,
+    /// A tag unique to this run, for usernames.
+    pub run_tag: String,
+}
+
+impl ExternalSpec {
+    /// Resolves a target: checks the control API answers and learns nodes and sharing.
+    pub async fn resolve(
+        mut nodes: Vec<String>,
+        control_url: Option<String>,
+        control_token: Option<String>,
+        session_sharing: Option<bool>,
+        agent_secret: String,
+        site_id: String,
+        run_tag: String,
+    ) -> Result<Self, String> {
+        for n in &mut nodes {
+            *n = n.trim_end_matches('/').to_string();
+        }
+        let mut sharing = session_sharing;
+        let control = match (&control_url, &control_token) {
+            (Some(url), Some(token)) => {
+                let client =
+                    ControlClient::new(url, token, CONTROL_TIMEOUT).map_err(|e| e.to_string())?;
+                let health = client
+                    .health()
+                    .await
+                    .map_err(|e| format!("control API: {e}"))?;
+                if sharing.is_none() {
+                    sharing = health["session_sharing"].as_bool();
+                }
+                if nodes.len() == 1
+                    && let Ok(all) = client.nodes().await
+                    && all.len() > 1
+                {
+                    let context = context_of(&nodes[0]);
+                    nodes = all
+                        .iter()
+                        .map(|u| format!("{}{context}", u.trim_end_matches('/')))
+                        .collect();
+                }
+                Some(client)
+            }
+            (Some(_), None) => {
+                return Err("--control-url needs --control-token (or SWIVEL_CONTROL_TOKEN)".into());
+            }
+            _ => None,
+        };
+        Ok(Self {
+            nodes,
+            control,
+            control_url,
+            session_sharing: sharing,
+            agent_secret,
+            site_id,
+            run_tag,
+        })
+    }
+
+    pub(super) async fn prepare(
+        &self,
+        case: &Case,
+        case_index: usize,
+    ) -> Result<CaseEnv, PrepareError> {
+        let Some(control) = self.control.clone() else {
+            return Err(PrepareError::Unsupported(
+                "target has no control API (--control-url/--control-token): cannot create users or read codes".into(),
+            ));
+        };
+        let need = case.server.nodes.max(1);
+        if usize::from(need) > self.nodes.len() {
+            return Err(PrepareError::Unsupported(format!(
+                "case needs {need} nodes; the target has {}",
+                self.nodes.len()
+            )));
+        }
+        let wanted = match case.server.session_sharing {
+            Sharing::Any => None,
+            Sharing::On => Some(true),
+            Sharing::Off => Some(false),
+        };
+        if let Some(wanted) = wanted
+            && need > 1
+            && self.session_sharing != Some(wanted)
+        {
+            let have = match self.session_sharing {
+                Some(true) => "on",
+                Some(false) => "off",
+                None => "unknown",
+            };
+            return Err(PrepareError::Unsupported(format!(
+                "case needs session sharing {}; the target's is {have}",
+                if wanted { "on" } else { "off" }
+            )));
+        }
+        let policies = control
+            .policies()
+            .await
+            .map_err(|e| PrepareError::Environment(format!("control API: {e}")))?;
+        let nodes = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, url)| Endpoint {
+                base_url: url.clone(),
+                node: u16::try_from(i + 1).ok(),
+            })
+            .collect();
+        Ok(CaseEnv {
+            nodes,
+            control,
+            agent_secret: self.agent_secret.clone(),
+            site_id: self.site_id.clone(),
+            user_suffix: format!("-{}-{case_index}", self.run_tag),
+            restore_policies: Some(policies),
+            server: None,
+        })
+    }
+
+    pub(super) fn info(&self) -> TargetInfo {
+        let mut capabilities = Vec::new();
+        if self.control.is_some() {
+            capabilities.extend(["control".to_string(), "clock".to_string()]);
+        }
+        capabilities.push(format!("nodes:{}", self.nodes.len()));
+        capabilities.push(match self.session_sharing {
+            Some(true) => "session-sharing:on".into(),
+            Some(false) => "session-sharing:off".into(),
+            None => "session-sharing:unknown".into(),
+        });
+        let mut nodes = self.nodes.clone();
+        if let Some(url) = &self.control_url {
+            nodes.push(format!("control: {url}"));
+        }
+        TargetInfo {
+            kind: "external".into(),
+            nodes,
+            capabilities,
+            defects: Vec::new(),
+        }
+    }
+}
+
+/// The context path of a node URL (`/pinsafe` of `http://h:1/pinsafe`), or "".
+fn context_of(url: &str) -> String {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    after_scheme
+        .find('/')
+        .map_or(String::new(), |i| after_scheme[i..].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_is_the_path() {
+        assert_eq!(context_of("http://127.0.0.1:8080/pinsafe"), "/pinsafe");
+        assert_eq!(context_of("https://h:1"), "");
+    }
+}

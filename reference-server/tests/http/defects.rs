@@ -1,0 +1,393 @@
+//! Every defect switch, shown over HTTP: one probe per rule performs the HTTP steps that
+//! check the rule and says whether it held. Each test runs the probe against a faithful
+//! server (the rule must hold) and against a server with just that defect (the rule must
+//! break). `probe` matches on `Defect` without a wildcard, so a new defect does not
+//! compile until it has a probe, and `every_defect_has_an_http_test` fails until it has
+//! a test.
+
+use reqwest::StatusCode;
+use serde_json::json;
+use swivel_reference_server::defects::{ALL_DEFECTS, Defect};
+
+use crate::support::{ALICE_PIN, DEVICE_OS, Opts, Server, otc, start};
+
+/// Ok when the rule held; Err describes how it broke.
+type Verdict = Result<(), String>;
+
+fn holds(ok: bool, broken: impl FnOnce() -> String) -> Verdict {
+    if ok { Ok(()) } else { Err(broken()) }
+}
+
+/// The cluster a defect's probe runs on (with or without the defect).
+fn shape(defect: Defect) -> Opts {
+    match defect {
+        Defect::SessionsNeverShared => Opts::cluster(2, true),
+        _ => Opts::cluster(2, false),
+    }
+}
+
+/// The probe of the rule `defect` breaks.
+async fn probe(defect: Defect, s: &Server) -> Verdict {
+    match defect {
+        Defect::CodesReusable => pc5_code_single_use(s).await,
+        Defect::CodesNeverExpire => pc4_code_expires(s).await,
+        Defect::ValidityRangeUnchecked => pc3_validity_range(s).await,
+        Defect::FailedAttemptKeepsCode => pc6_failed_attempt_consumes(s).await,
+        Defect::NewCodeKeepsOld => pc7_new_code_replaces_old(s).await,
+        Defect::PredictableCodes => pc8_codes_unpredictable(s).await,
+        Defect::NonAtomicRedemption => pc9_one_concurrent_winner(s).await,
+        Defect::CodeReturnedInReply => pc2_code_never_in_a_reply(s).await,
+        Defect::StringsSurviveReprovision => ss1_provision_request_ends_strings(s).await,
+        Defect::OldDeviceKeepsWorking => dev1_old_device_unbound(s).await,
+        Defect::StringsForAnyDevice => ss2_strings_only_for_bound_device(s).await,
+        Defect::ShortDownload => ss3_ninety_nine_strings(s).await,
+        Defect::EarlierStringsStayValid => ss4_new_download_replaces(s).await,
+        Defect::StringsWithoutMobileRight => ss5_no_strings_without_right(s).await,
+        Defect::StringTypeIgnored => ss6_string_type_followed(s).await,
+        Defect::OtcReusable => otc1_string_authenticates_once(s).await,
+        Defect::UnknownUserAccepted => usr1_unknown_user_refused(s).await,
+        Defect::SelfProvisionIgnoresPolicy => sp1_self_provision_needs_policy(s).await,
+        Defect::DeviceInfoAlwaysLogged => sp2_device_info_only_by_policy(s).await,
+        Defect::PoliciesNotSent => pol1_policies_sent(s).await,
+        Defect::SessionsAlwaysShared => cl1_code_stays_on_its_node(s).await,
+        Defect::SessionsNeverShared => cl2_code_valid_on_every_node(s).await,
+        Defect::WrongLogText => log5_success_text(s).await,
+        Defect::UnknownSiteIdAccepted => ssd1_unknown_site_refused(s).await,
+    }
+}
+
+/// Runs the probe on a faithful and on a defective server.
+async fn check(defect: Defect) {
+    let clean = start(shape(defect)).await;
+    let verdict = probe(defect, &clean).await;
+    clean.shutdown().await;
+    assert_eq!(
+        verdict,
+        Ok(()),
+        "{} ({}) fails on the faithful server",
+        defect.rule(),
+        defect.name()
+    );
+
+    let broken = start(shape(defect).with_defect(defect)).await;
+    let verdict = probe(defect, &broken).await;
+    broken.shutdown().await;
+    assert!(
+        verdict.is_err(),
+        "{} still holds with the {} defect",
+        defect.rule(),
+        defect.name()
+    );
+}
+
+async fn pc5_code_single_use(s: &Server) -> Verdict {
+    let code = s.issue_code("alice", 1).await;
+    s.provision(1, "alice", &code).await.assert_pass();
+    let again = s.provision(1, "alice", &code).await;
+    holds(again.outcome() == "FAIL PROVISION_FAILURE", || {
+        format!("a used code provisioned again: {}", again.outcome())
+    })
+}
+
+async fn pc4_code_expires(s: &Server) -> Verdict {
+    let code = s.issue_code("alice", 1).await;
+    s.advance(600).await;
+    let late = s.provision(1, "alice", &code).await;
+    holds(late.outcome() == "FAIL PROVISION_FAILURE", || {
+        format!("an expired code: {}", late.outcome())
+    })
+}
+
+async fn pc3_validity_range(s: &Server) -> Verdict {
+    let (status, body) = s
+        .put_policies(json!({"self_reset": {"provision_code_validity_secs": 9}}))
+        .await;
+    let kept = s.policies().await["self_reset"]["provision_code_validity_secs"].clone();
+    holds(status == StatusCode::BAD_REQUEST && kept == 600, || {
+        format!("validity 9: {status} {body}, now {kept}")
+    })
+}
+
+async fn pc6_failed_attempt_consumes(s: &Server) -> Verdict {
+    let code = s.issue_code("alice", 1).await;
+    s.provision(1, "alice", "WRONGCODE1")
+        .await
+        .assert_fail("PROVISION_FAILURE");
+    let right = s.provision(1, "alice", &code).await;
+    holds(right.outcome() == "FAIL PROVISION_FAILURE", || {
+        format!("the code after a failed attempt: {}", right.outcome())
+    })
+}
+
+async fn pc7_new_code_replaces_old(s: &Server) -> Verdict {
+    let old = s.issue_code("alice", 1).await;
+    let new = s.issue_code("alice", 1).await;
+    assert_ne!(old, new);
+    let reply = s.provision(1, "alice", &old).await;
+    holds(reply.outcome() == "FAIL PROVISION_FAILURE", || {
+        format!("the replaced code: {}", reply.outcome())
+    })
+}
+
+async fn pc8_codes_unpredictable(s: &Server) -> Verdict {
+    let mut codes = Vec::new();
+    for user in ["alice", "bob", "alice", "erin"] {
+        codes.push(s.issue_code(user, 1).await);
+    }
+    let numbers: Option<Vec<u64>> = codes.iter().map(|c| c.parse().ok()).collect();
+    let counter = numbers.is_some_and(|n| n.windows(2).all(|w| w[1] == w[0] + 1));
+    holds(!counter && codes.iter().all(|c| c.len() == 10), || {
+        format!("codes follow a counter: {codes:?}")
+    })
+}
+
+async fn pc9_one_concurrent_winner(s: &Server) -> Verdict {
+    let mut winners = Vec::new();
+    for _ in 0..5 {
+        let code = s.issue_code("alice", 1).await;
+        let replies = crate::concurrency::race(s, "alice", &code, &[1]).await;
+        let passed = crate::concurrency::passes(&replies);
+        winners.push(passed);
+        if passed != 1 {
+            break;
+        }
+    }
+    holds(winners.iter().all(|&w| w == 1), || {
+        format!("PASS counts of concurrent rounds: {winners:?}")
+    })
+}
+
+async fn pc2_code_never_in_a_reply(s: &Server) -> Verdict {
+    let mut broken = Vec::new();
+    let reply = s.reprovision("alice", 1).await;
+    let code = s.outbox_code("alice").await;
+    if reply.get("code").is_some() || reply.to_string().contains(&code) {
+        broken.push(format!("control reprovision reply {reply}"));
+    }
+    let (status, _) = s
+        .put_policies(json!({"self_reset": {"allow_self_provision": true}}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let page = s.self_provision(1, "bob").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let code = s.outbox_code("bob").await;
+    if page.body.contains(&code) {
+        broken.push("self-service page shows the code".to_string());
+    }
+    holds(broken.is_empty(), || broken.join("; "))
+}
+
+async fn ss1_provision_request_ends_strings(s: &Server) -> Verdict {
+    let (_, strings) = s.with_strings("alice").await;
+    s.provision(1, "alice", "WRONGCODE1")
+        .await
+        .assert_fail("PROVISION_FAILURE");
+    let login = s.login(1, "alice", &otc(&strings, 1, ALICE_PIN)).await;
+    holds(login.outcome() == "FAIL AGENT_ERROR_BAD_OTC", || {
+        format!("an OTC after a provision request: {}", login.outcome())
+    })
+}
+
+async fn dev1_old_device_unbound(s: &Server) -> Verdict {
+    let old = s.provisioned("alice").await;
+    let new = s.provisioned("alice").await;
+    assert_ne!(old, new);
+    let reply = s.strings(1, "alice", &old).await;
+    holds(reply.outcome() == "FAIL DEVICE_NOT_PROVISIONED", || {
+        format!("strings for the previous device: {}", reply.outcome())
+    })
+}
+
+async fn ss2_strings_only_for_bound_device(s: &Server) -> Verdict {
+    s.provisioned("alice").await;
+    let reply = s.strings(1, "alice", &"0".repeat(32)).await;
+    holds(reply.outcome() == "FAIL DEVICE_NOT_PROVISIONED", || {
+        format!("strings for an invented device: {}", reply.outcome())
+    })
+}
+
+async fn ss3_ninety_nine_strings(s: &Server) -> Verdict {
+    let (_, strings) = s.with_strings("alice").await;
+    let indexes_ok = strings
+        .iter()
+        .enumerate()
+        .all(|(i, s)| s.len() == 12 && s[10..] == format!("{:02}", i + 1));
+    holds(strings.len() == 99 && indexes_ok, || {
+        format!("a download of {} strings", strings.len())
+    })
+}
+
+async fn ss4_new_download_replaces(s: &Server) -> Verdict {
+    let (device, first) = s.with_strings("alice").await;
+    let second = s.strings(1, "alice", &device).await;
+    second.assert_pass();
+    let login = s.login(1, "alice", &otc(&first, 1, ALICE_PIN)).await;
+    holds(login.outcome() == "FAIL AGENT_ERROR_BAD_OTC", || {
+        format!("an OTC from a replaced download: {}", login.outcome())
+    })
+}
+
+async fn ss5_no_strings_without_right(s: &Server) -> Verdict {
+    let device = s.provisioned("carol").await;
+    let reply = s.strings(1, "carol", &device).await;
+    holds(reply.outcome() == "FAIL NO_MOBILE_RIGHT", || {
+        format!("strings for carol: {}", reply.outcome())
+    })
+}
+
+async fn ss6_string_type_followed(s: &Server) -> Verdict {
+    let (status, _) = s
+        .put_policies(json!({"general": {"security_string_type": "lower"}}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, strings) = s.with_strings("alice").await;
+    holds(
+        strings
+            .iter()
+            .all(|s| s[..10].bytes().all(|b| b.is_ascii_lowercase())),
+        || format!("lower-case policy, strings {:?}", &strings[..3]),
+    )
+}
+
+async fn otc1_string_authenticates_once(s: &Server) -> Verdict {
+    let (_, strings) = s.with_strings("alice").await;
+    let code = otc(&strings, 1, ALICE_PIN);
+    s.login(1, "alice", &code).await.assert_pass();
+    let again = s.login(1, "alice", &code).await;
+    holds(again.outcome() == "FAIL AGENT_ERROR_BAD_OTC", || {
+        format!("the same OTC twice: {}", again.outcome())
+    })
+}
+
+async fn usr1_unknown_user_refused(s: &Server) -> Verdict {
+    let reply = s.provision(1, "nobody", "ANYTHING12").await;
+    holds(reply.outcome() == "FAIL LOG_USER_NOT_FOUND", || {
+        format!("provision for an unknown user: {}", reply.outcome())
+    })
+}
+
+async fn sp1_self_provision_needs_policy(s: &Server) -> Verdict {
+    let page = s.self_provision(1, "alice").await;
+    let sent = s.outbox("alice").await.len();
+    holds(page.status == StatusCode::FORBIDDEN && sent == 0, || {
+        format!(
+            "self-provision with policy No: {}, {sent} message(s)",
+            page.status
+        )
+    })
+}
+
+async fn sp2_device_info_only_by_policy(s: &Server) -> Verdict {
+    s.provisioned("alice").await;
+    let texts = s.log_texts().await;
+    holds(!texts.iter().any(|t| t.contains(DEVICE_OS)), || {
+        format!("device information logged: {texts:?}")
+    })
+}
+
+async fn pol1_policies_sent(s: &Server) -> Verdict {
+    let code = s.issue_code("alice", 1).await;
+    let provisioned = s.provision(1, "alice", &code).await;
+    provisioned.assert_pass();
+    let download = s
+        .strings(1, "alice", provisioned.id().expect("a device id"))
+        .await;
+    let counts = (provisioned.policy_count(), download.policy_count());
+    holds(counts == (4, 4), || {
+        format!("<Policy> elements in provision and strings replies: {counts:?}")
+    })
+}
+
+async fn cl1_code_stays_on_its_node(s: &Server) -> Verdict {
+    let code = s.issue_code("alice", 1).await;
+    let reply = s.provision(2, "alice", &code).await;
+    holds(reply.outcome() == "FAIL PROVISION_FAILURE", || {
+        format!(
+            "node 1's code on node 2 without sharing: {}",
+            reply.outcome()
+        )
+    })
+}
+
+async fn cl2_code_valid_on_every_node(s: &Server) -> Verdict {
+    let code = s.issue_code("alice", 1).await;
+    let reply = s.provision(2, "alice", &code).await;
+    holds(reply.passed(), || {
+        format!("node 1's code on node 2 with sharing: {}", reply.outcome())
+    })
+}
+
+async fn log5_success_text(s: &Server) -> Verdict {
+    s.provisioned("alice").await;
+    let texts = s.log_texts().await;
+    let last = texts.last().cloned().unwrap_or_default();
+    holds(last == "User \"alice\" provisioned successfully", || {
+        format!("success logged as {last:?}")
+    })
+}
+
+async fn ssd1_unknown_site_refused(s: &Server) -> Verdict {
+    let reply = s.ssd_lookup(1, "NOPE").await;
+    holds(
+        reply.status == StatusCode::NOT_FOUND && reply.error() == Some("UNKNOWN_SERVER_ID"),
+        || format!("unknown Site ID: {} {}", reply.status, reply.body),
+    )
+}
+
+macro_rules! defect_tests {
+    ($($test:ident => $defect:ident,)*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                check(Defect::$defect).await;
+            }
+        )*
+
+        /// The defects with a test above.
+        const TESTED: &[Defect] = &[$(Defect::$defect),*];
+    };
+}
+
+defect_tests! {
+    pc5_codes_reusable => CodesReusable,
+    pc4_codes_never_expire => CodesNeverExpire,
+    pc3_validity_range_unchecked => ValidityRangeUnchecked,
+    pc6_failed_attempt_keeps_code => FailedAttemptKeepsCode,
+    pc7_new_code_keeps_old => NewCodeKeepsOld,
+    pc8_predictable_codes => PredictableCodes,
+    pc9_non_atomic_redemption => NonAtomicRedemption,
+    pc2_code_returned_in_reply => CodeReturnedInReply,
+    ss1_strings_survive_reprovision => StringsSurviveReprovision,
+    dev1_old_device_keeps_working => OldDeviceKeepsWorking,
+    ss2_strings_for_any_device => StringsForAnyDevice,
+    ss3_short_download => ShortDownload,
+    ss4_earlier_strings_stay_valid => EarlierStringsStayValid,
+    ss5_strings_without_mobile_right => StringsWithoutMobileRight,
+    ss6_string_type_ignored => StringTypeIgnored,
+    otc1_otc_reusable => OtcReusable,
+    usr1_unknown_user_accepted => UnknownUserAccepted,
+    sp1_self_provision_ignores_policy => SelfProvisionIgnoresPolicy,
+    sp2_device_info_always_logged => DeviceInfoAlwaysLogged,
+    pol1_policies_not_sent => PoliciesNotSent,
+    cl1_sessions_always_shared => SessionsAlwaysShared,
+    cl2_sessions_never_shared => SessionsNeverShared,
+    log5_wrong_log_text => WrongLogText,
+    ssd1_unknown_site_id_accepted => UnknownSiteIdAccepted,
+}
+
+#[test]
+fn every_defect_has_an_http_test() {
+    for defect in ALL_DEFECTS {
+        assert!(
+            TESTED.contains(defect),
+            "defect {} ({}) has no HTTP test in tests/http/defects.rs",
+            defect.name(),
+            defect.rule()
+        );
+    }
+    let mut unique = TESTED.to_vec();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), TESTED.len(), "a defect is tested twice");
+    assert_eq!(TESTED.len(), ALL_DEFECTS.len());
+}

@@ -1,0 +1,653 @@
+//! Helpers shared by every HTTP test: starting a cluster on ephemeral loopback ports, a
+//! fluent client over the node and control APIs, string extraction of `agentxml-3.6`
+//! replies, the OTC computation of OTC-1, and raw-TCP helpers for hostile clients.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use swivel_reference_server::clock::ManualClock;
+use swivel_reference_server::cluster::{self, ClusterConfig, RunningCluster};
+use swivel_reference_server::defects::Defect;
+use swivel_reference_server::domain::CoreConfig;
+use swivel_reference_server::http::NodeLimits;
+use swivel_reference_server::transport::ServeLimits;
+use swivel_reference_server::users_file::default_users;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// The control API token of every test cluster.
+pub const TOKEN: &str = "test-token";
+/// The Agent-XML secret of the default core configuration.
+pub const SECRET: &str = "swivel-harness-secret";
+/// The Site ID of the default core configuration.
+pub const SITE_ID: &str = "HARNESS01";
+/// PIN of the fixture user alice (fixtures/users.toml).
+pub const ALICE_PIN: &str = "3759";
+/// Upper bound of any single network exchange in these tests.
+pub const NET_BOUND: Duration = Duration::from_secs(10);
+/// The device information every provision request sends.
+pub const DEVICE_OS: &str = "iOS 17.2";
+
+/// How a test cluster is set up.
+#[derive(Debug, Clone)]
+pub struct Opts {
+    /// Number of nodes.
+    pub nodes: u16,
+    /// Session sharing between nodes.
+    pub sharing: bool,
+    /// Defect switches.
+    pub defects: Vec<Defect>,
+    /// How long a node waits for a request body.
+    pub body_timeout: Duration,
+}
+
+impl Default for Opts {
+    fn default() -> Self {
+        Self {
+            nodes: 1,
+            sharing: false,
+            defects: Vec::new(),
+            body_timeout: Duration::from_secs(1),
+        }
+    }
+}
+
+impl Opts {
+    /// `nodes` nodes, sharing as given, no defects.
+    pub fn cluster(nodes: u16, sharing: bool) -> Self {
+        Self {
+            nodes,
+            sharing,
+            ..Self::default()
+        }
+    }
+
+    /// The same set-up with `defect` switched on.
+    pub fn with_defect(mut self, defect: Defect) -> Self {
+        self.defects.push(defect);
+        self
+    }
+}
+
+/// A running cluster and a client for it.
+pub struct Server {
+    /// The cluster (node URLs, control URL, shutdown).
+    pub cluster: RunningCluster,
+    /// A loopback-only HTTP client with a timeout on every request.
+    pub http: reqwest::Client,
+}
+
+/// An HTTP reply from a node: status and body text.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Body as text (lossy).
+    pub body: String,
+}
+
+/// The text of the first `<tag>…</tag>` in `xml`.
+pub fn tag<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    let start = xml.find(&open)? + open.len();
+    let len = xml[start..].find(&close)?;
+    Some(&xml[start..start + len])
+}
+
+impl Reply {
+    /// `<Result>`.
+    pub fn result(&self) -> Option<&str> {
+        tag(&self.body, "Result")
+    }
+
+    /// `<Error>`.
+    pub fn error(&self) -> Option<&str> {
+        tag(&self.body, "Error")
+    }
+
+    /// `<Message>`, unescaped.
+    pub fn message(&self) -> Option<String> {
+        tag(&self.body, "Message").map(unescape)
+    }
+
+    /// The first `<Id>` (the device id of a provision reply; policies come after it).
+    pub fn id(&self) -> Option<&str> {
+        tag(&self.body, "Id")
+    }
+
+    /// The strings of `<SecurityStrings>`, split on `;`.
+    pub fn strings(&self) -> Vec<String> {
+        tag(&self.body, "SecurityStrings")
+            .map(|s| s.split(';').map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+
+    /// Number of `<Policy>` elements.
+    pub fn policy_count(&self) -> usize {
+        self.body.matches("<Policy>").count()
+    }
+
+    /// Whether this is HTTP 200 with `<Result>PASS</Result>`.
+    pub fn passed(&self) -> bool {
+        self.status == StatusCode::OK && self.result() == Some("PASS")
+    }
+
+    /// Asserts HTTP 200 and PASS.
+    #[track_caller]
+    pub fn assert_pass(&self) -> &Self {
+        assert!(self.passed(), "expected PASS, got {self:?}");
+        self
+    }
+
+    /// Asserts HTTP 200, FAIL and the error code.
+    #[track_caller]
+    pub fn assert_fail(&self, code: &str) -> &Self {
+        assert_eq!(self.status, StatusCode::OK, "{self:?}");
+        assert_eq!(self.result(), Some("FAIL"), "{self:?}");
+        assert_eq!(self.error(), Some(code), "{self:?}");
+        self
+    }
+
+    /// The outcome as "PASS" or "FAIL <ERROR>" for compact comparisons.
+    pub fn outcome(&self) -> String {
+        match (self.result(), self.error()) {
+            (Some("PASS"), _) => "PASS".to_string(),
+            (Some(r), Some(e)) => format!("{r} {e}"),
+            _ => format!("HTTP {} {}", self.status.as_u16(), self.body.trim()),
+        }
+    }
+}
+
+/// Undoes the escaping of the reply writer (`&lt;`, `&gt;`, `&amp;`, quotes).
+pub fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Escapes text for an XML element.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A `<SASRequest>` with version 3.6 and the given children, in order.
+pub fn sas(fields: &[(&str, &str)]) -> String {
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?><SASRequest>");
+    xml.push_str("<Version>3.6</Version>");
+    for (name, value) in fields {
+        xml.push_str(&format!("<{name}>{}</{name}>", escape(value)));
+    }
+    xml.push_str("</SASRequest>");
+    xml
+}
+
+/// A Provision request body.
+pub fn provision_xml(user: &str, code: &str) -> String {
+    sas(&[
+        ("Action", "Provision"),
+        ("Username", user),
+        ("ProvisionCode", code),
+        ("DeviceOS", DEVICE_OS),
+    ])
+}
+
+/// The OTC the user types for string `index` (1-based) with `pin` (OTC-1): the characters
+/// at the PIN positions (digit 0 = 10th character), then the two-digit index.
+pub fn otc(strings: &[String], index: usize, pin: &str) -> String {
+    let s = &strings[index - 1];
+    let chars = s.as_bytes();
+    let mut out: String = pin
+        .bytes()
+        .map(|d| {
+            let digit = usize::from(d - b'0');
+            let position = if digit == 0 { 10 } else { digit };
+            char::from(chars[position - 1])
+        })
+        .collect();
+    out.push_str(&s[10..12]);
+    out
+}
+
+/// Starts a cluster on 127.0.0.1 ephemeral ports with the default users and a manual clock.
+pub async fn start(opts: Opts) -> Server {
+    let loopback: SocketAddr = "127.0.0.1:0".parse().expect("a socket address");
+    let config = ClusterConfig {
+        bind: loopback,
+        control_bind: loopback,
+        control_token: TOKEN.to_string(),
+        core: CoreConfig {
+            nodes: opts.nodes,
+            session_sharing: opts.sharing,
+            defects: opts.defects.iter().copied().collect(),
+            ..CoreConfig::default()
+        },
+        users: default_users().expect("the built-in users parse"),
+        tls: None,
+        clock: Arc::new(ManualClock::fixed()),
+        node_limits: NodeLimits {
+            body_timeout: opts.body_timeout,
+            ..NodeLimits::default()
+        },
+        serve_limits: ServeLimits {
+            header_read_timeout: Duration::from_secs(1),
+            ..ServeLimits::default()
+        },
+        advertised_host: None,
+    };
+    let cluster = cluster::start(config).await.expect("the cluster starts");
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(NET_BOUND)
+        .build()
+        .expect("the HTTP client builds");
+    Server { cluster, http }
+}
+
+/// A cluster of one node, sharing off, no defects.
+pub async fn start_default() -> Server {
+    start(Opts::default()).await
+}
+
+impl Server {
+    /// Stops the cluster and waits for every task.
+    pub async fn shutdown(self) {
+        drop(self.http);
+        tokio::time::timeout(NET_BOUND, self.cluster.shutdown())
+            .await
+            .expect("cluster shut down in time");
+    }
+
+    /// Base URL of node `node` (1-based).
+    pub fn node_url(&self, node: u16) -> &str {
+        &self.cluster.node_urls[usize::from(node) - 1]
+    }
+
+    /// The socket address of node `node`.
+    pub fn node_addr(&self, node: u16) -> SocketAddr {
+        self.node_url(node)
+            .trim_start_matches("http://")
+            .parse()
+            .expect("node URL is http://ip:port")
+    }
+
+    /// The port of node `node`.
+    pub fn node_port(&self, node: u16) -> u16 {
+        self.node_addr(node).port()
+    }
+
+    /// `<node>/<context>/AgentXML`.
+    pub fn agent_url(&self, node: u16, context: &str) -> String {
+        format!("{}/{context}/AgentXML", self.node_url(node))
+    }
+
+    // ---- node API ----
+
+    /// POSTs raw bytes to node `node`'s `/pinsafe/AgentXML` with an XML content type.
+    pub async fn post_bytes(&self, node: u16, body: impl Into<reqwest::Body>) -> Reply {
+        self.post_to(&self.agent_url(node, "pinsafe"), body).await
+    }
+
+    /// POSTs raw bytes to `url` with an XML content type.
+    pub async fn post_to(&self, url: &str, body: impl Into<reqwest::Body>) -> Reply {
+        let response = self
+            .http
+            .post(url)
+            .header("content-type", "text/xml; charset=utf-8")
+            .body(body)
+            .send()
+            .await
+            .expect("the node answered");
+        read_reply(response).await
+    }
+
+    /// POSTs an XML document to node `node`.
+    pub async fn post_xml(&self, node: u16, xml: &str) -> Reply {
+        self.post_bytes(node, xml.to_string()).await
+    }
+
+    /// GETs a node path (starting with `/`).
+    pub async fn get(&self, node: u16, path: &str) -> Reply {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.node_url(node)))
+            .send()
+            .await
+            .expect("the node answered");
+        read_reply(response).await
+    }
+
+    /// Provision on node `node`.
+    pub async fn provision(&self, node: u16, user: &str, code: &str) -> Reply {
+        self.post_xml(node, &provision_xml(user, code)).await
+    }
+
+    /// SecurityStrings download on node `node`.
+    pub async fn strings(&self, node: u16, user: &str, device: &str) -> Reply {
+        self.post_xml(
+            node,
+            &sas(&[
+                ("Action", "SecurityStrings"),
+                ("Username", user),
+                ("Id", device),
+            ]),
+        )
+        .await
+    }
+
+    /// Agent-XML login with the agent secret and an OTC.
+    pub async fn login(&self, node: u16, user: &str, otc: &str) -> Reply {
+        self.post_xml(
+            node,
+            &sas(&[
+                ("Secret", SECRET),
+                ("Action", "login"),
+                ("Username", user),
+                ("Password", ""),
+                ("OTC", otc),
+            ]),
+        )
+        .await
+    }
+
+    /// A ping on node `node`.
+    pub async fn ping(&self, node: u16) -> Reply {
+        self.post_xml(node, &sas(&[("Action", "ping")])).await
+    }
+
+    /// Asserts that node `node` still answers a ping with PASS.
+    pub async fn assert_alive(&self, node: u16) {
+        self.ping(node).await.assert_pass();
+    }
+
+    /// `GET /pinsafe/TokenIndex?username=&id=`.
+    pub async fn token_index(&self, node: u16, user: &str, device: &str) -> Reply {
+        let response = self
+            .http
+            .get(format!("{}/pinsafe/TokenIndex", self.node_url(node)))
+            .query(&[("username", user), ("id", device)])
+            .send()
+            .await
+            .expect("the node answered");
+        read_reply(response).await
+    }
+
+    /// POSTs the self-service form `username=<user>` to node `node`.
+    pub async fn self_provision(&self, node: u16, user: &str) -> Reply {
+        let response = self
+            .http
+            .post(format!(
+                "{}/pinsafe/reset/provision.jsp",
+                self.node_url(node)
+            ))
+            .form(&[("username", user)])
+            .send()
+            .await
+            .expect("the node answered");
+        read_reply(response).await
+    }
+
+    /// `GET /ssd/lookup?id=` on node `node`.
+    pub async fn ssd_lookup(&self, node: u16, id: &str) -> Reply {
+        let response = self
+            .http
+            .get(format!("{}/ssd/lookup", self.node_url(node)))
+            .query(&[("id", id)])
+            .send()
+            .await
+            .expect("the node answered");
+        read_reply(response).await
+    }
+
+    // ---- control API ----
+
+    /// A control request with the bearer token.
+    pub fn control(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.cluster.control_url))
+            .bearer_auth(TOKEN)
+    }
+
+    /// Sends a control request; returns status and JSON body (`Null` when empty).
+    pub async fn control_json(&self, request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let response = request.send().await.expect("the control API answered");
+        let status = response.status();
+        let text = response.text().await.expect("the control body was read");
+        let value = if text.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+        };
+        (status, value)
+    }
+
+    /// `GET path` on the control API, expecting 200.
+    pub async fn control_get(&self, path: &str) -> Value {
+        let (status, value) = self
+            .control_json(self.control(reqwest::Method::GET, path))
+            .await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {value}");
+        value
+    }
+
+    /// Creates a user from a JSON spec; returns status and body.
+    pub async fn create_user(&self, spec: Value) -> (StatusCode, Value) {
+        self.control_json(
+            self.control(reqwest::Method::POST, "/control/users")
+                .json(&spec),
+        )
+        .await
+    }
+
+    /// Admin reprovision of `user` on `node`; asserts 202 and returns the reply.
+    pub async fn reprovision(&self, user: &str, node: u16) -> Value {
+        let (status, value) = self
+            .control_json(
+                self.control(
+                    reqwest::Method::POST,
+                    &format!("/control/users/{user}/reprovision"),
+                )
+                .json(&json!({ "node": node })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "reprovision {user}: {value}");
+        value
+    }
+
+    /// The messages in `user`'s outbox.
+    pub async fn outbox(&self, user: &str) -> Vec<Value> {
+        let value = self
+            .control_get(&format!("/control/outbox?user={user}"))
+            .await;
+        value["messages"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The code of the newest message to `user`, read the way a test reads a mailbox.
+    pub async fn outbox_code(&self, user: &str) -> String {
+        let messages = self.outbox(user).await;
+        let last = messages.last().expect("a message in the outbox");
+        last["code"]
+            .as_str()
+            .expect("message carries a code")
+            .to_string()
+    }
+
+    /// Reprovision on `node`, then read the code from the outbox.
+    pub async fn issue_code(&self, user: &str, node: u16) -> String {
+        self.reprovision(user, node).await;
+        self.outbox_code(user).await
+    }
+
+    /// Every log entry.
+    pub async fn log_entries(&self) -> Vec<Value> {
+        let value = self.control_get("/control/log").await;
+        value["entries"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Every log text, in order.
+    pub async fn log_texts(&self) -> Vec<String> {
+        self.log_entries()
+            .await
+            .iter()
+            .map(|e| e["text"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    /// The control clock's `now_ms`.
+    pub async fn now_ms(&self) -> u64 {
+        self.control_get("/control/clock").await["now_ms"]
+            .as_u64()
+            .expect("now_ms is a number")
+    }
+
+    /// Moves the manual clock forward by `secs` seconds.
+    pub async fn advance(&self, secs: u64) {
+        let (status, value) = self
+            .control_json(
+                self.control(reqwest::Method::POST, "/control/clock/advance")
+                    .json(&json!({ "seconds": secs })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "advance: {value}");
+    }
+
+    /// `PUT /control/policies` with a JSON patch; returns status and body.
+    pub async fn put_policies(&self, patch: Value) -> (StatusCode, Value) {
+        self.control_json(
+            self.control(reqwest::Method::PUT, "/control/policies")
+                .json(&patch),
+        )
+        .await
+    }
+
+    /// `GET /control/policies`.
+    pub async fn policies(&self) -> Value {
+        self.control_get("/control/policies").await
+    }
+
+    // ---- composite steps ----
+
+    /// Issues a code on node 1, provisions on node 1 and returns the device id.
+    pub async fn provisioned(&self, user: &str) -> String {
+        let code = self.issue_code(user, 1).await;
+        let reply = self.provision(1, user, &code).await;
+        reply.assert_pass();
+        reply.id().expect("a device id").to_string()
+    }
+
+    /// Provisions `user` and downloads strings; returns (device id, strings).
+    pub async fn with_strings(&self, user: &str) -> (String, Vec<String>) {
+        let device = self.provisioned(user).await;
+        let reply = self.strings(1, user, &device).await;
+        reply.assert_pass();
+        (device, reply.strings())
+    }
+}
+
+async fn read_reply(response: reqwest::Response) -> Reply {
+    let status = response.status();
+    let bytes = response.bytes().await.expect("the body was read");
+    Reply {
+        status,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+/// Whether `s` is `len` lower-case hex digits.
+pub fn is_hex(s: &str, len: usize) -> bool {
+    s.len() == len
+        && s.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+/// Runs `f`, asserting it finishes within `bound`; returns its output and the time taken.
+pub async fn timed<F: std::future::Future>(bound: Duration, f: F) -> (F::Output, Duration) {
+    let started = Instant::now();
+    let out = tokio::time::timeout(bound, f)
+        .await
+        .unwrap_or_else(|_| panic!("no answer within {bound:?}"));
+    (out, started.elapsed())
+}
+
+/// What a raw-TCP client saw.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RawOutcome {
+    /// An HTTP response with this status.
+    Status(u16),
+    /// The server closed (or reset) the connection without a response.
+    Closed,
+}
+
+/// Reads from `stream` until a full status line arrives or the peer closes; bounded by
+/// `bound` (panics when the server neither answers nor closes in time).
+pub async fn read_status<R: AsyncRead + Unpin>(stream: &mut R, bound: Duration) -> RawOutcome {
+    let read = async {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            if let Some(end) = buf.windows(2).position(|w| w == b"\r\n") {
+                let line = String::from_utf8_lossy(&buf[..end]).into_owned();
+                let status = line
+                    .split(' ')
+                    .nth(1)
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or_else(|| panic!("bad status line {line:?}"));
+                return RawOutcome::Status(status);
+            }
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return RawOutcome::Closed,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(bound, read)
+        .await
+        .unwrap_or_else(|_| panic!("server neither answered nor closed within {bound:?}"))
+}
+
+/// Connects to `addr` and writes `head`.
+pub async fn raw_connect(addr: SocketAddr, head: &[u8]) -> TcpStream {
+    let mut stream = tokio::time::timeout(NET_BOUND, TcpStream::connect(addr))
+        .await
+        .expect("connected in time")
+        .expect("connected");
+    stream.write_all(head).await.expect("head written");
+    stream
+}
+
+/// A tiny deterministic xorshift64* generator for the fuzz loop (no extra crate).
+#[derive(Debug, Clone)]
+pub struct XorShift(u64);
+
+impl XorShift {
+    /// Seeded generator; a zero seed is replaced.
+    pub fn new(seed: u64) -> Self {
+        Self(if seed == 0 {
+            0x9E37_79B9_7F4A_7C15
+        } else {
+            seed
+        })
+    }
+
+    /// Next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform-ish value in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+}
