@@ -2,6 +2,9 @@
 //! listens, answers on every node and the control API, stops cleanly on SIGINT, and
 //! refuses bad options with exit code 2 and a clear message.
 
+// Test helpers may panic on failure: that is how a test reports it.
+#![allow(clippy::unwrap_used)]
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -200,5 +203,231 @@ async fn serve_with_tls_writes_its_certificate() {
     assert!(reply.contains("<Result>PASS</Result>"), "{reply}");
     sigint(&server.0);
     let _ = server.0.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A fresh reports directory for one test.
+fn reports_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("swivel-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn read_json(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[test]
+fn list_shows_cases_with_rules_and_full_coverage() {
+    let out = harness(&["list"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let cases: usize = text
+        .lines()
+        .last()
+        .and_then(|l| l.strip_suffix(" cases"))
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(cases >= 40, "{cases} cases");
+    let out = harness(&["list", "--rules"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("NOT COVERED"), "{text}");
+    assert!(
+        text.contains("40 rules, 40 covered, 0 not covered"),
+        "{text}"
+    );
+}
+
+#[test]
+fn run_against_embedded_server_passes_and_writes_four_reports() {
+    let dir = reports_dir("run");
+    let out = harness(&["run", "--quiet", "--reports", dir.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("FAIL 0"), "{stdout}");
+    let latest = dir.join("latest");
+    for file in ["report.json", "junit.xml", "report.md", "report.html"] {
+        assert!(latest.join(file).is_file(), "{file} missing");
+    }
+    let report = read_json(&latest.join("report.json"));
+    assert_eq!(report["status"], "complete");
+    assert_eq!(report["summary"]["exit_code"], 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn selection_and_usage_errors() {
+    let dir = reports_dir("select");
+    let out = harness(&[
+        "run",
+        "-q",
+        "--reports",
+        dir.to_str().unwrap(),
+        "--suite",
+        "reuse",
+        "--rule",
+        "PC-9",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let report = read_json(&dir.join("latest/report.json"));
+    let ids: Vec<&str> = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["reuse-concurrent-double-redemption"]);
+    let out = harness(&[
+        "run",
+        "-q",
+        "--reports",
+        dir.to_str().unwrap(),
+        "--case",
+        "no-such-case",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no case matches"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn waivers_skip_cases_and_expired_waivers_fail_the_run() {
+    let dir = reports_dir("waivers");
+    std::fs::create_dir_all(&dir).unwrap();
+    let waivers = dir.join("waivers.toml");
+    std::fs::write(
+        &waivers,
+        "[[waiver]]\ncase = \"reuse-sequential\"\nreason = \"ticket SWV-1\"\nexpires = \"2999-12-31\"\n",
+    )
+    .unwrap();
+    let args = [
+        "run",
+        "-q",
+        "--suite",
+        "reuse",
+        "--reports",
+        dir.to_str().unwrap(),
+        "--waivers",
+        waivers.to_str().unwrap(),
+    ];
+    let out = harness(&args);
+    assert_eq!(out.status.code(), Some(0));
+    let report = read_json(&dir.join("latest/report.json"));
+    let case = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "reuse-sequential")
+        .unwrap()
+        .clone();
+    assert_eq!(case["verdict"], "SKIPPED");
+    assert!(case["reason"].as_str().unwrap().contains("SWV-1"));
+
+    std::fs::write(
+        &waivers,
+        "[[waiver]]\ncase = \"reuse-sequential\"\nreason = \"old\"\nexpires = \"2020-01-01\"\n[[waiver]]\ncase = \"gone\"\nreason = \"x\"\nexpires = \"2999-01-01\"\n",
+    )
+    .unwrap();
+    let out = harness(&args);
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("expired") && stdout.contains("unused"),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sigint_mid_run_leaves_a_valid_report_with_unrun_cases_marked() {
+    let dir = reports_dir("sigint");
+    let mut child = Command::new(BIN)
+        .args(["run", "--jobs", "1", "--reports", dir.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let child = Server(child);
+    // Wait for the third case to finish, then interrupt.
+    let mut lines = BufReader::new(stderr).lines();
+    for _ in 0..3 {
+        lines.next().unwrap().unwrap();
+    }
+    sigint(&child.0);
+    let mut child = child;
+    let status = child.0.wait().unwrap();
+    assert_eq!(status.code(), Some(2));
+    let report = read_json(&dir.join("latest/report.json"));
+    assert_eq!(report["status"], "interrupted");
+    let cases = report["cases"].as_array().unwrap();
+    let not_run = cases.iter().filter(|c| c["verdict"] == "NOT-RUN").count();
+    let done = cases
+        .iter()
+        .filter(|c| c["verdict"] == "PASS" || c["verdict"] == "INFO")
+        .count();
+    assert!(not_run > 0 && done >= 3, "not run {not_run}, done {done}");
+    assert_eq!(report["summary"]["not_run"], not_run);
+    assert!(
+        cases
+            .iter()
+            .filter(|c| c["verdict"] == "NOT-RUN")
+            .all(|c| c["reason"].as_str().unwrap().contains("interrupted"))
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn run_against_external_server_with_a_defect_fails_with_evidence() {
+    let (server, lines) = start_serve(&["--nodes", "2", "--defect", "codes-reusable"]);
+    let node1 = field(&lines, "node 1:")
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let control = field(&lines, "control:").to_string();
+    let dir = reports_dir("external");
+    let out = harness(&[
+        "run",
+        "-q",
+        "--target",
+        &node1,
+        "--control-url",
+        &control,
+        "--control-token",
+        "cli-test-token",
+        "--reports",
+        dir.to_str().unwrap(),
+    ]);
+    drop(server);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let md = std::fs::read_to_string(dir.join("latest/report.md")).unwrap();
+    let section = md
+        .split("### FAIL: reuse-sequential")
+        .nth(1)
+        .expect("reuse-sequential FAIL section");
+    let section = section.split("\n### ").next().unwrap();
+    for label in ["**Requirement:**", "**Expected:**", "**Actual:**"] {
+        assert!(section.contains(label), "{label} missing in {section}");
+    }
+    let report = read_json(&dir.join("latest/report.json"));
+    assert_eq!(report["target"]["kind"], "external");
+    // The session-sharing-on cases cannot run on a sharing-off target: SKIPPED, with why.
+    let skipped = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "cluster-sharing-other-node-accepted")
+        .unwrap()
+        .clone();
+    assert_eq!(skipped["verdict"], "SKIPPED");
+    assert!(
+        skipped["reason"]
+            .as_str()
+            .unwrap()
+            .contains("session sharing")
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

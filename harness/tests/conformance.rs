@@ -2,6 +2,9 @@
 //! server (every judged case must PASS) and against the server with each defect switch
 //! (each defect must turn at least one case to FAIL, or NON-STRICT for a SHOULD rule).
 
+// Test helpers may panic on failure: that is how a test reports it.
+#![allow(clippy::unwrap_used)]
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -173,6 +173,41 @@ impl Exchange {
 /// `bytes` as lossy UTF-8, cut to [`BODY_KEEP_BYTES`] (a character split by the cut
 /// shows as U+FFFD).
 pub(crate) fn keep_text(bytes: &[u8]) -> String {
+    // Binary bodies (a QR image, hostile junk) would put NULs and control bytes into the
+    // reports; they are summarised instead of copied.
+    let binary = bytes
+        .iter()
+        .take(BODY_KEEP_BYTES)
+        .any(|&b| b == 0 || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')));
+    if binary {
+        let kind = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            "PNG image"
+        } else {
+            "binary data"
+        };
+        return format!("[{kind}, {} bytes, not shown]", bytes.len());
+    }
     let end = bytes.len().min(BODY_KEEP_BYTES);
-    String::from_utf8_lossy(bytes.get(..end).unwrap_or(bytes)).into_owned()
+    let mut text = String::from_utf8_lossy(bytes.get(..end).unwrap_or(bytes)).into_owned();
+    if bytes.len() > end {
+        text.push_str(&format!("\n[… {} more bytes not shown]", bytes.len() - end));
+    }
+    text
+}
+
+#[cfg(test)]
+mod keep_text_tests {
+    use super::*;
+
+    #[test]
+    fn binary_bodies_are_summarised() {
+        assert_eq!(
+            keep_text(b"\x89PNG\r\n\x1a\n\0\0"),
+            "[PNG image, 10 bytes, not shown]"
+        );
+        assert_eq!(keep_text(b"a\x01b"), "[binary data, 3 bytes, not shown]");
+        assert_eq!(keep_text(b"<ok/>\n"), "<ok/>\n");
+        let long = vec![b'x'; BODY_KEEP_BYTES + 5];
+        assert!(keep_text(&long).ends_with("[… 5 more bytes not shown]"));
+    }
 }

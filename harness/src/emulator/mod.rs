@@ -6,7 +6,7 @@
 //!
 //! - [`client`]: [`MobileClient`], [`Endpoint`], [`ClientOptions`]: one method per call.
 //! - [`request`]: the request bodies, escaped.
-//! - [`http`]: sending with a timeout and a bounded body read.
+//! - `http`: sending with a timeout and a bounded body read.
 //! - `xml`: the safe reply reader; [`reply`]: what a reply says ([`Reply`]).
 //! - [`classify`]: reply → [`Outcome`] per call kind.
 //! - [`exchange`]: [`Exchange`], [`Call`], [`Outcome`].
