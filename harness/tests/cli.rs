@@ -431,3 +431,115 @@ fn run_against_external_server_with_a_defect_fails_with_evidence() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn run_against_an_https_target_with_its_ca_certificate() {
+    let dir = reports_dir("https");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cert = dir.join("ca.pem");
+    let (server, lines) = start_serve(&["--tls", "--write-cert", cert.to_str().unwrap()]);
+    let node1 = field(&lines, "node 1:")
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .replace("127.0.0.1", "localhost");
+    let control = field(&lines, "control:").to_string();
+    let common = [
+        "run",
+        "-q",
+        "--suite",
+        "reuse",
+        "--target",
+        &node1,
+        "--control-url",
+        &control,
+        "--control-token",
+        "cli-test-token",
+    ];
+    let out = harness(
+        &[
+            &common[..],
+            &[
+                "--reports",
+                dir.to_str().unwrap(),
+                "--ca-cert",
+                cert.to_str().unwrap(),
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // Without the CA the certificate is refused: a transport failure, never a FAIL.
+    let out = harness(
+        &[
+            &common[..],
+            &[
+                "--reports",
+                dir.to_str().unwrap(),
+                "--case",
+                "reuse-sequential",
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn dead_node_gives_inconclusive_after_one_rerun() {
+    let (server, lines) = start_serve(&[]);
+    let control = field(&lines, "control:").to_string();
+    // A port with nothing listening.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = reports_dir("dead");
+    std::fs::create_dir_all(&dir).unwrap();
+    let target = dir.join("target.toml");
+    std::fs::write(
+        &target,
+        format!("nodes = [\"http://127.0.0.1:{dead}/pinsafe\"]\ncontrol_url = \"{control}\"\ncontrol_token = \"cli-test-token\"\n"),
+    )
+    .unwrap();
+    let out = harness(&[
+        "run",
+        "-q",
+        "--case",
+        "reuse-sequential",
+        "--target",
+        target.to_str().unwrap(),
+        "--reports",
+        dir.to_str().unwrap(),
+    ]);
+    drop(server);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let report = read_json(&dir.join("latest/report.json"));
+    let case = &report["cases"][0];
+    assert_eq!(case["verdict"], "INCONCLUSIVE");
+    assert_eq!(case["attempts"], 2);
+    assert!(
+        case["reason"].as_str().unwrap().contains("TRANSPORT"),
+        "{}",
+        case["reason"]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -93,15 +93,16 @@ pub struct CaseRun<'a> {
     reason: Option<String>,
 }
 
-/// Runs one attempt at `case` on `target`.
+/// Runs attempt `attempt` (1-based) at `case` on `target`.
 pub async fn run_once(
     target: &TargetSpec,
     client: &MobileClient,
     case: &Case,
     case_index: usize,
+    attempt: u32,
 ) -> CaseOutcome {
     let started = Instant::now();
-    let env = match target.prepare(case, case_index).await {
+    let env = match target.prepare(case, case_index, attempt).await {
         Ok(env) => env,
         Err(e) => {
             let verdict = match e {

@@ -147,11 +147,11 @@ async fn run_with_rerun(
     case: &Case,
     index: usize,
 ) -> (CaseOutcome, u32) {
-    let first = run_once(target, client, case, index).await;
+    let first = run_once(target, client, case, index, 1).await;
     if first.verdict != Verdict::Inconclusive {
         return (first, 1);
     }
-    let mut second = run_once(target, client, case, index).await;
+    let mut second = run_once(target, client, case, index, 2).await;
     let mut transcript = vec![TranscriptEntry::Note {
         text: format!(
             "first attempt inconclusive ({}); rerun once to confirm",

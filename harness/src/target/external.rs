@@ -140,6 +140,7 @@ impl ExternalSpec {
         &self,
         case: &Case,
         case_index: usize,
+        attempt: u32,
     ) -> Result<CaseEnv, PrepareError> {
         let Some(control) = self.control.clone() else {
             return Err(PrepareError::Unsupported(
@@ -190,7 +191,8 @@ impl ExternalSpec {
             control,
             agent_secret: self.agent_secret.clone(),
             site_id: self.site_id.clone(),
-            user_suffix: format!("-{}-{case_index}", self.run_tag),
+            // Unique per attempt too: a rerun must not meet the first attempt's users.
+            user_suffix: format!("-{}-{case_index}-{attempt}", self.run_tag),
             restore_policies: Some(policies),
             server: None,
         })

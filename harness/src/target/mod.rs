@@ -77,11 +77,16 @@ impl CaseEnv {
 }
 
 impl TargetSpec {
-    /// Prepares the target for one case.
-    pub async fn prepare(&self, case: &Case, case_index: usize) -> Result<CaseEnv, PrepareError> {
+    /// Prepares the target for attempt `attempt` at one case.
+    pub async fn prepare(
+        &self,
+        case: &Case,
+        case_index: usize,
+        attempt: u32,
+    ) -> Result<CaseEnv, PrepareError> {
         match self {
             TargetSpec::Embedded { defects } => embedded::prepare(defects, case).await,
-            TargetSpec::External(spec) => spec.prepare(case, case_index).await,
+            TargetSpec::External(spec) => spec.prepare(case, case_index, attempt).await,
         }
     }
 
