@@ -21,6 +21,7 @@
 
 pub mod control;
 pub mod emulator;
+pub mod load;
 pub mod profile;
 pub mod redact;
 pub mod report;

@@ -2,6 +2,8 @@
 //! what several subcommands share: case selection, signal handling, stdout writing.
 
 mod list;
+mod load;
+mod report;
 mod run;
 mod serve;
 
@@ -19,17 +21,18 @@ pub const EXIT_ENVIRONMENT: u8 = 2;
 pub const EXIT_OK: u8 = 0;
 
 /// Conformance and load-testing harness for the Swivel mobile-client provisioning protocol.
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(name = "swivel-harness", version, about)]
 pub struct Cli {
-    /// More log output on stderr (-v: debug, -vv: trace). RUST_LOG overrides.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    /// More log output on stderr (-v: debug, -vv: trace), given before the command.
+    /// RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 enum Command {
     /// Run the conformance suites (default target: a fresh embedded reference server per case).
     Run(run::RunArgs),
@@ -37,6 +40,13 @@ enum Command {
     List(list::ListArgs),
     /// Run the reference server: N nodes over one in-memory repository, plus the control API.
     Serve(serve::ServeArgs),
+    /// Load-test provisioning with a goose profile; goose's options pass through.
+    Load(Box<load::LoadArgs>),
+    /// Work with saved reports: `report merge` combines load shards' request logs.
+    Report {
+        #[command(subcommand)]
+        command: report::ReportCommand,
+    },
 }
 
 /// On or off.
@@ -137,5 +147,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Run(args) => run::run(args).await,
         Command::List(args) => list::run(&args),
         Command::Serve(args) => serve::run(args).await,
+        Command::Load(args) => load::run(*args).await,
+        Command::Report { command } => report::run(&command),
     }
 }

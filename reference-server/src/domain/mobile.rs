@@ -81,6 +81,7 @@ impl Core {
             None
         };
         self.log(&mut state, node, texts::strings_fetched(username));
+        drop(state);
         let policies = if self.has_defect(Defect::PoliciesNotSent) {
             Vec::new()
         } else {

@@ -1,0 +1,419 @@
+//! `swivel-harness load --profile NAME [goose options]`: a goose 0.19 load test of one
+//! persona, in-process. Goose's own options (users, increase rate, run time, test plan,
+//! iterations, report files, thresholds, request log, …) pass straight through. Default
+//! target: an embedded reference server with a pre-created user pool; otherwise the same
+//! target flags as `run`, plus a user pool file where users cannot be created. Exits 0
+//! when every protocol check held and every threshold passed, 1 otherwise, 2 on a usage
+//! or environment error.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use goose::config::GooseConfiguration;
+use goose::prelude::*;
+use serde_json::json;
+use swivel_harness::control::ControlClient;
+use swivel_harness::load::personas::{self, PERSONAS};
+use swivel_harness::load::pool::{self, PoolUser, Shard};
+use swivel_harness::load::{LoadContext, LoadStats};
+use swivel_harness::profile::WireProfile;
+use swivel_harness::report::new_run_id;
+use swivel_harness::target::CONTROL_TIMEOUT;
+use swivel_reference_server::clock::SystemClock;
+use swivel_reference_server::cluster::{ClusterConfig, RunningCluster, start};
+use swivel_reference_server::defects::{Defect, DefectSet};
+use swivel_reference_server::domain::CoreConfig;
+use swivel_reference_server::domain::users::{Transport, TransportKind, UserSpec};
+use swivel_reference_server::http::NodeLimits;
+use swivel_reference_server::transport::ServeLimits;
+
+use super::OnOff;
+
+/// The threshold applied when none is given.
+pub const DEFAULT_THRESHOLD: &str = "error-rate<1%";
+
+/// Options of `load`: ours, then goose's.
+#[derive(Args)]
+pub struct LoadArgs {
+    /// The load profile (persona); `--list-profiles` shows them.
+    #[arg(
+        long = "profile",
+        value_name = "NAME",
+        required_unless_present = "list_profiles"
+    )]
+    persona: Option<String>,
+    /// List the load profiles and exit.
+    #[arg(long)]
+    list_profiles: bool,
+    /// A node base URL with context (repeatable). Default: an embedded reference server.
+    #[arg(long, value_name = "URL")]
+    target: Vec<String>,
+    /// Control API of the target (codes are read from its outbox).
+    #[arg(long)]
+    control_url: Option<String>,
+    /// Control API token.
+    #[arg(long, env = "SWIVEL_CONTROL_TOKEN", hide_env_values = true)]
+    control_token: Option<String>,
+    /// Session sharing of the target (embedded: of the server started).
+    #[arg(long, value_enum)]
+    session_sharing: Option<OnOff>,
+    /// Nodes of the embedded server (default 1; 2 for cluster-spread).
+    #[arg(long)]
+    nodes: Option<u16>,
+    /// Defect switches of the embedded server.
+    #[arg(long = "defect", value_name = "NAME")]
+    defects: Vec<Defect>,
+    /// Agent secret for logins.
+    #[arg(
+        long,
+        env = "SWIVEL_AGENT_SECRET",
+        hide_env_values = true,
+        default_value = "swivel-harness-secret"
+    )]
+    agent_secret: String,
+    /// Existing users, one `username,pin` per line, where users cannot be created.
+    #[arg(long, value_name = "FILE")]
+    user_pool: Option<PathBuf>,
+    /// Users to create (default: 4 per goose user, at least 100).
+    #[arg(long)]
+    pool_size: Option<usize>,
+    /// This process's slice of the users, I/N (shards never share a user).
+    #[arg(long, value_name = "I/N")]
+    shard: Option<Shard>,
+    /// Wire profile: a built-in name or a TOML file.
+    #[arg(long, default_value = "agentxml-3.6")]
+    wire_profile: String,
+    /// Protocol errors tolerated before the run fails.
+    #[arg(long, default_value_t = 0)]
+    max_protocol_errors: u64,
+    #[command(flatten)]
+    goose: GooseConfiguration,
+}
+
+impl std::fmt::Debug for LoadArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadArgs")
+            .field("persona", &self.persona)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where the load goes.
+struct Target {
+    nodes: Vec<String>,
+    control: ControlClient,
+    control_url: String,
+    control_token: String,
+    sharing: bool,
+    server: Option<RunningCluster>,
+}
+
+async fn embedded(args: &LoadArgs, persona: &str, users: &[PoolUser]) -> anyhow::Result<Target> {
+    let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+    let nodes = args
+        .nodes
+        .unwrap_or(if persona == personas::cluster_spread::NAME {
+            2
+        } else {
+            1
+        });
+    let sharing = args.session_sharing == Some(OnOff::On);
+    let token = format!("load-{}", new_run_id());
+    let server = start(ClusterConfig {
+        bind: loopback,
+        control_bind: loopback,
+        control_token: token.clone(),
+        core: CoreConfig {
+            nodes,
+            session_sharing: sharing,
+            defects: args.defects.iter().copied().collect::<DefectSet>(),
+            ..CoreConfig::default()
+        },
+        users: Vec::new(),
+        tls: None,
+        clock: Arc::new(SystemClock::new()),
+        node_limits: NodeLimits::default(),
+        serve_limits: ServeLimits {
+            max_connections: 4096,
+            ..ServeLimits::default()
+        },
+        advertised_host: None,
+    })
+    .await
+    .context("cannot start the embedded reference server")?;
+    for u in users {
+        server
+            .core
+            .create_user(&spec(u))
+            .context("creating the user pool")?;
+    }
+    let control = ControlClient::new(&server.control_url, &token, CONTROL_TIMEOUT)?;
+    Ok(Target {
+        nodes: server
+            .node_urls
+            .iter()
+            .map(|u| format!("{u}/pinsafe"))
+            .collect(),
+        control,
+        control_url: server.control_url.clone(),
+        control_token: token,
+        sharing,
+        server: Some(server),
+    })
+}
+
+fn spec(u: &PoolUser) -> UserSpec {
+    UserSpec {
+        username: u.username.clone(),
+        pin: u.pin.clone(),
+        mobile_client: true,
+        groups: None,
+        alert_transport: Some(Transport {
+            kind: TransportKind::Email,
+            destination: format!("{}@example.test", u.username),
+        }),
+        string_transport: None,
+    }
+}
+
+async fn external(args: &LoadArgs, users: &[PoolUser], create: bool) -> anyhow::Result<Target> {
+    if !args.defects.is_empty() {
+        bail!("--defect applies to the embedded server only");
+    }
+    let (Some(url), Some(token)) = (&args.control_url, &args.control_token) else {
+        bail!(
+            "a load against --target needs its control API (--control-url and --control-token) to issue and read codes"
+        );
+    };
+    let control = ControlClient::new(url, token, CONTROL_TIMEOUT)?;
+    let health = control.health().await.context("control API")?;
+    let sharing = match args.session_sharing {
+        Some(s) => s == OnOff::On,
+        None => health["session_sharing"].as_bool().unwrap_or(false),
+    };
+    if create {
+        for u in users {
+            let spec = serde_json::to_value(spec(u))?;
+            if let Err(e) = control.create_user(spec).await
+                && e.status() != Some(409)
+            {
+                return Err(e).context("creating the user pool");
+            }
+        }
+    }
+    Ok(Target {
+        nodes: args
+            .target
+            .iter()
+            .map(|t| t.trim_end_matches('/').to_string())
+            .collect(),
+        control,
+        control_url: url.trim_end_matches('/').to_string(),
+        control_token: token.clone(),
+        sharing,
+        server: None,
+    })
+}
+
+/// Goose's error with its detail (its Display leaves the detail out).
+fn goose_error(e: &GooseError) -> String {
+    match e {
+        GooseError::InvalidOption {
+            option,
+            value,
+            detail,
+        } => format!("invalid {option} {value:?}: {detail}"),
+        other => format!("{other}: {other:?}"),
+    }
+}
+
+/// The most users a `--test-plan` given on the command line starts (goose keeps the
+/// parsed plan private, so it is read from the arguments).
+fn test_plan_users() -> Option<usize> {
+    let args: Vec<String> = std::env::args().collect();
+    let value = args.iter().enumerate().find_map(|(i, a)| {
+        if a == "--test-plan" || a == "-T" {
+            args.get(i + 1).cloned()
+        } else {
+            a.strip_prefix("--test-plan=").map(str::to_string)
+        }
+    })?;
+    let plan: goose::test_plan::TestPlan = value.parse().ok()?;
+    plan.steps.iter().map(|s| s.0).max()
+}
+
+fn root_of(node: &str) -> String {
+    let after = node.split_once("://").map_or(0, |(s, _)| s.len() + 3);
+    match node[after..].find('/') {
+        Some(i) => node[..after + i].to_string(),
+        None => node.to_string(),
+    }
+}
+
+/// Runs the load test.
+pub async fn run(mut args: LoadArgs) -> anyhow::Result<u8> {
+    if args.list_profiles {
+        let mut out = String::new();
+        for (name, what) in PERSONAS {
+            out.push_str(&format!("{name:<16} {what}\n"));
+        }
+        super::say(&out);
+        return Ok(super::EXIT_OK);
+    }
+    let persona = args.persona.clone().unwrap_or_default();
+    if !PERSONAS.iter().any(|p| p.0 == persona) {
+        bail!("no load profile {persona:?}; `load --list-profiles` shows them");
+    }
+    let profile = Arc::new(WireProfile::load(&args.wire_profile)?);
+    let shard = args.shard.unwrap_or_default();
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let goose_users = args
+        .goose
+        .users
+        .or_else(test_plan_users)
+        .unwrap_or(cpus)
+        .max(1);
+
+    let (users, create) = match &args.user_pool {
+        Some(path) => (
+            pool::from_file(path, shard).map_err(anyhow::Error::msg)?,
+            false,
+        ),
+        None => (
+            pool::generated(args.pool_size.unwrap_or((goose_users * 4).max(100)), shard),
+            true,
+        ),
+    };
+    if users.len() < goose_users {
+        bail!(
+            "{} pool users for {goose_users} goose users: every goose user needs its own (--pool-size)",
+            users.len()
+        );
+    }
+    let target = if args.target.is_empty() {
+        embedded(&args, &persona, &users).await?
+    } else {
+        external(&args, &users, create).await?
+    };
+    if persona == personas::cluster_spread::NAME && target.nodes.len() < 2 {
+        bail!("cluster-spread needs at least 2 nodes (--nodes 2, or several --target URLs)");
+    }
+    let restore = if personas::needs_self_provision(&persona) {
+        let before = target.control.policies().await?;
+        target
+            .control
+            .set_policies(json!({ "self_reset": { "allow_self_provision": true } }))
+            .await?;
+        Some(before)
+    } else {
+        None
+    };
+
+    let ctx = Arc::new(LoadContext {
+        profile,
+        nodes: target.nodes.clone(),
+        control_url: target.control_url.clone(),
+        control_token: target.control_token.clone(),
+        agent_secret: args.agent_secret.clone(),
+        session_sharing: target.sharing,
+        pool: users,
+        goose_users,
+        stats: LoadStats::default(),
+    });
+
+    // Goose's options, with our defaults where the user gave none.
+    let goose = &mut args.goose;
+    if goose.host.is_none() {
+        goose.host = Some(root_of(&target.nodes[0]));
+    }
+    if goose.users.is_none() && test_plan_users().is_none() {
+        goose.users = Some(goose_users);
+    }
+    if !goose.websocket {
+        goose.no_websocket = true;
+    }
+    goose.no_telnet = true;
+    if goose.threshold.is_empty() {
+        goose.threshold.push(DEFAULT_THRESHOLD.to_string());
+    }
+    let report_dir = if goose.report_file.is_empty() {
+        let dir = PathBuf::from("reports").join(format!("load-{}-{}", persona, new_run_id()));
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        for name in ["report.html", "report.json", "report.md"] {
+            goose.report_file.push(dir.join(name).display().to_string());
+        }
+        dir
+    } else {
+        PathBuf::from(&goose.report_file[0])
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_default()
+    };
+
+    let mut attack = GooseAttack::initialize_with_config(args.goose.clone())
+        .map_err(|e| anyhow::anyhow!(goose_error(&e)))?;
+    for scenario in personas::build(&persona, &ctx).map_err(|e| anyhow::anyhow!(goose_error(&e)))? {
+        attack = attack.register_scenario(scenario);
+    }
+    let outcome = attack.execute().await;
+
+    if let Some(before) = restore
+        && target.server.is_none()
+        && let Err(e) = target.control.set_policies(before).await
+    {
+        eprintln!("warning: could not restore the target's policies: {e}");
+    }
+    if let Some(server) = target.server {
+        server.shutdown().await;
+    }
+
+    let summary = ctx.stats.summary();
+    let summary_path = report_dir.join("swivel-load-summary.json");
+    let thresholds_failed = matches!(outcome, Err(GooseError::ThresholdsFailed { .. }));
+    let written = json!({
+        "profile": persona,
+        "shard": format!("{}/{}", shard.index, shard.count),
+        "protocol": summary,
+        "max_protocol_errors": args.max_protocol_errors,
+        "thresholds_failed": thresholds_failed,
+    });
+    if let Err(e) = std::fs::write(
+        &summary_path,
+        format!("{}\n", serde_json::to_string_pretty(&written)?),
+    ) {
+        eprintln!("warning: cannot write {}: {e}", summary_path.display());
+    }
+    let mut out = format!(
+        "\nswivel-harness load --profile {persona}: protocol checks\n\n{}",
+        summary.to_markdown()
+    );
+    out.push_str(&format!("\nsummary: {}\n", summary_path.display()));
+    for file in &args.goose.report_file {
+        out.push_str(&format!("goose report: {file}\n"));
+    }
+    let mut failed = false;
+    if summary.protocol_error_total > args.max_protocol_errors {
+        out.push_str(&format!(
+            "FAIL: {} protocol error(s), more than the {} allowed (--max-protocol-errors)\n",
+            summary.protocol_error_total, args.max_protocol_errors
+        ));
+        failed = true;
+    }
+    match outcome {
+        Ok(_) => {}
+        Err(GooseError::ThresholdsFailed { .. }) => {
+            out.push_str("FAIL: a threshold failed (see goose's report)\n");
+            failed = true;
+        }
+        Err(e) => {
+            super::say(&out);
+            bail!("goose: {}", goose_error(&e));
+        }
+    }
+    super::say(&out);
+    Ok(if failed { 1 } else { super::EXIT_OK })
+}

@@ -1,0 +1,16 @@
+//! Load profiles for provisioning traffic, run in-process by goose 0.19. Each persona
+//! ([`personas`]) is a goose scenario whose every transaction checks the protocol result
+//! (PASS, 99 strings, OTC accepted, expected refusals refused); protocol errors, HTTP
+//! errors and transport errors are counted apart ([`stats`]). [`pool`] assigns each goose
+//! user its own Swivel users (and each `--shard` its own slice), [`merge`] combines the
+//! request logs of several shards into one exact report.
+
+pub mod context;
+pub mod flows;
+pub mod merge;
+pub mod personas;
+pub mod pool;
+pub mod stats;
+
+pub use context::LoadContext;
+pub use stats::{LoadStats, LoadSummary};

@@ -1,0 +1,206 @@
+//! End-to-end tests of `swivel-harness load`: a short smoke load of every profile against
+//! the embedded server (reports written, exit 0), defects turning into protocol errors
+//! and a non-zero exit, and shards whose merged request logs add up to one whole run.
+//! Every run is bounded by `--iterations`, on loopback.
+
+// Test helpers may panic on failure: that is how a test reports it.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_swivel-harness");
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("swivel-load-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `load` in `dir` with a bounded, quiet goose configuration plus `extra`.
+fn load(dir: &Path, profile: &str, users: usize, iterations: usize, extra: &[&str]) -> Output {
+    let users = users.to_string();
+    let iterations = iterations.to_string();
+    let mut args = vec![
+        "load",
+        "--profile",
+        profile,
+        "--users",
+        &users,
+        "--increase-rate",
+        "100",
+        "--iterations",
+        &iterations,
+        "--no-print-metrics",
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    Command::new(BIN)
+        .current_dir(dir)
+        .args(&args)
+        .output()
+        .unwrap()
+}
+
+fn summary_of(dir: &Path) -> serde_json::Value {
+    let reports = dir.join("reports");
+    let run = std::fs::read_dir(&reports)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    serde_json::from_slice(&std::fs::read(run.join("swivel-load-summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn every_profile_smoke_runs_clean_and_writes_goose_reports() {
+    for (profile, _) in swivel_harness::load::personas::PERSONAS {
+        let dir = scratch(profile);
+        let out = load(&dir, profile, 3, 2, &[]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{profile}: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let run = std::fs::read_dir(dir.join("reports"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        for file in [
+            "report.html",
+            "report.json",
+            "report.md",
+            "swivel-load-summary.json",
+        ] {
+            assert!(run.join(file).is_file(), "{profile}: {file} missing");
+        }
+        let summary = summary_of(&dir);
+        assert_eq!(summary["protocol"]["protocol_error_total"], 0, "{profile}");
+        assert!(
+            summary["protocol"]["checks_passed"].as_u64().unwrap() > 0,
+            "{profile}"
+        );
+        if *profile == "cluster-spread" {
+            // Two nodes without session sharing: every cross-node attempt refused (CL-1).
+            let p = &summary["protocol"];
+            assert!(p["cross_node_attempts"].as_u64().unwrap() > 0);
+            assert_eq!(p["cross_node_attempts"], p["cross_node_refused"]);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn cluster_spread_with_session_sharing_succeeds_across_nodes() {
+    let dir = scratch("spread-sharing");
+    let out = load(&dir, "cluster-spread", 2, 2, &["--session-sharing", "on"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let p = &summary_of(&dir)["protocol"];
+    assert!(p["cross_node_attempts"].as_u64().unwrap() > 0);
+    assert_eq!(p["cross_node_refused"], 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn defects_show_up_as_protocol_errors_and_fail_the_run() {
+    for (defect, rule) in [
+        ("strings-survive-reprovision", "SS-1"),
+        ("codes-reusable", "PC-5"),
+    ] {
+        let dir = scratch(defect);
+        let out = load(&dir, "mixed-day", 10, 3, &["--defect", defect]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{defect}: {stdout}");
+        let summary = summary_of(&dir);
+        let errors = summary["protocol"]["protocol_errors"].as_object().unwrap();
+        assert!(
+            errors.keys().any(|k| k.contains(rule)),
+            "{defect}: {errors:?}"
+        );
+        assert_eq!(
+            summary["protocol"]["transport_errors"], 0,
+            "protocol errors are counted apart"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn two_shards_merge_to_the_request_count_of_one_run() {
+    let dir = scratch("shards");
+    let log = |name: &str| dir.join(name).display().to_string();
+    let (one, a, b) = (log("one.log"), log("a.log"), log("b.log"));
+    let fmt = ["--request-format", "json"];
+    let whole = load(
+        &dir,
+        "provision-storm",
+        4,
+        3,
+        &[&["--request-log", &one][..], &fmt].concat(),
+    );
+    assert_eq!(
+        whole.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&whole.stdout)
+    );
+    for (shard, path) in [("1/2", &a), ("2/2", &b)] {
+        let out = load(
+            &dir,
+            "provision-storm",
+            2,
+            3,
+            &[&["--shard", shard, "--request-log", path][..], &fmt].concat(),
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "shard {shard}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    let merged_dir = dir.join("merged");
+    let out = Command::new(BIN)
+        .args([
+            "report",
+            "merge",
+            &a,
+            &b,
+            "--out",
+            merged_dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let merged: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(merged_dir.join("merged.json")).unwrap()).unwrap();
+    let out = Command::new(BIN)
+        .args(["report", "merge", &one])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let single = swivel_harness::load::merge::merge_logs(&[Path::new(&one)]).unwrap();
+    // 4 users x 3 iterations x 5 requests, either way.
+    assert_eq!(single.requests, 60);
+    assert_eq!(merged["requests"], single.requests);
+    assert_eq!(merged["requests_per_input"], serde_json::json!([30, 30]));
+    assert!(
+        merged["latency"]["p99"].as_u64().unwrap() >= merged["latency"]["p50"].as_u64().unwrap()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
