@@ -543,3 +543,70 @@ fn dead_node_gives_inconclusive_after_one_rerun() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn own_suites_load_and_a_lax_step_without_capture_ends_the_case_non_strict() {
+    let dir = reports_dir("own-suite");
+    let suites = dir.join("suites");
+    std::fs::create_dir_all(&suites).unwrap();
+    std::fs::write(
+        suites.join("mine.toml"),
+        r#"
+suite = "mine"
+title = "A user's own suite"
+
+[[case]]
+id = "mine-lax-then-blocked"
+title = "A lax refusal that captures no device id stops the case, NON-STRICT"
+rules = ["PC-5"]
+level = "MUST"
+users = [{ name = "u" }]
+steps = [
+  { do = "provision", user = "u", code = "NEVERISSUED", save_device = "d", expect = "PASS", non_strict = ["FAIL:*"] },
+  { do = "strings", user = "u", device = "${d}" },
+]
+
+[[case]]
+id = "mine-unset-variable"
+title = "A variable nobody sets is a scenario error"
+rules = ["PC-5"]
+level = "MUST"
+steps = [{ do = "ping" }, { do = "get", path = "/${nothing}" }]
+"#,
+    )
+    .unwrap();
+    let out = harness(&[
+        "run",
+        "-q",
+        "--scenarios",
+        suites.to_str().unwrap(),
+        "--suite",
+        "mine",
+        "--reports",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let report = read_json(&dir.join("latest/report.json"));
+    let verdict = |id: &str| {
+        report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(verdict("mine-lax-then-blocked")["verdict"], "NON-STRICT");
+    let unset = verdict("mine-unset-variable");
+    assert_eq!(unset["verdict"], "INCONCLUSIVE");
+    assert!(
+        unset["reason"].as_str().unwrap().contains("scenario error"),
+        "{unset}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -57,6 +57,35 @@ pub enum Defect {
     WrongLogText,
     /// SSD-1: an unknown Site ID is answered with this server's settings.
     UnknownSiteIdAccepted,
+    /// PC-1: a code is delivered but never stored, so it provisions nothing.
+    NoCodeCreated,
+    /// PC-2: with "send provision code as security string" Yes, the code still goes to
+    /// the alert transport.
+    CodeToWrongTransport,
+    /// URL-1: the Provision URL's `code=` parameter is empty.
+    ProvisionUrlWithoutCode,
+    /// URL-2: the complete URL puts the username before the Site ID.
+    CompleteUrlWrongLayout,
+    /// QR-1: the QR endpoint answers plain text instead of a PNG.
+    QrNotPng,
+    /// CL-3: strings are released only on the node that provisioned the device.
+    StringsNodeLocal,
+    /// LOG-1: the code-created line is not written.
+    Log1Missing,
+    /// LOG-2: the can-reprovision line is not written.
+    Log2Missing,
+    /// LOG-3: the message-queued line is not written.
+    Log3Missing,
+    /// LOG-4: the message-sent line is not written.
+    Log4Missing,
+    /// LOG-6: the provision-failed line is not written.
+    Log6Missing,
+    /// LOG-7: the mobile-request-from-unknown-user line is not written.
+    Log7Missing,
+    /// LOG-8: the Agent-XML unknown-user line is not written.
+    Log8Missing,
+    /// LOG-9: the strings-fetched line is not written.
+    Log9Missing,
 }
 
 /// Every defect, in the order `--list-defects` prints them.
@@ -85,6 +114,20 @@ pub const ALL_DEFECTS: &[Defect] = &[
     Defect::SessionsNeverShared,
     Defect::WrongLogText,
     Defect::UnknownSiteIdAccepted,
+    Defect::NoCodeCreated,
+    Defect::CodeToWrongTransport,
+    Defect::ProvisionUrlWithoutCode,
+    Defect::CompleteUrlWrongLayout,
+    Defect::QrNotPng,
+    Defect::StringsNodeLocal,
+    Defect::Log1Missing,
+    Defect::Log2Missing,
+    Defect::Log3Missing,
+    Defect::Log4Missing,
+    Defect::Log6Missing,
+    Defect::Log7Missing,
+    Defect::Log8Missing,
+    Defect::Log9Missing,
 ];
 
 impl Defect {
@@ -115,6 +158,20 @@ impl Defect {
             Defect::SessionsNeverShared => "sessions-never-shared",
             Defect::WrongLogText => "wrong-log-text",
             Defect::UnknownSiteIdAccepted => "unknown-site-id-accepted",
+            Defect::NoCodeCreated => "no-code-created",
+            Defect::CodeToWrongTransport => "code-to-wrong-transport",
+            Defect::ProvisionUrlWithoutCode => "provision-url-without-code",
+            Defect::CompleteUrlWrongLayout => "complete-url-wrong-layout",
+            Defect::QrNotPng => "qr-not-png",
+            Defect::StringsNodeLocal => "strings-node-local",
+            Defect::Log1Missing => "log-1-missing",
+            Defect::Log2Missing => "log-2-missing",
+            Defect::Log3Missing => "log-3-missing",
+            Defect::Log4Missing => "log-4-missing",
+            Defect::Log6Missing => "log-6-missing",
+            Defect::Log7Missing => "log-7-missing",
+            Defect::Log8Missing => "log-8-missing",
+            Defect::Log9Missing => "log-9-missing",
         }
     }
 
@@ -145,6 +202,20 @@ impl Defect {
             Defect::SessionsNeverShared => "CL-2",
             Defect::WrongLogText => "LOG-5",
             Defect::UnknownSiteIdAccepted => "SSD-1",
+            Defect::NoCodeCreated => "PC-1",
+            Defect::CodeToWrongTransport => "PC-2",
+            Defect::ProvisionUrlWithoutCode => "URL-1",
+            Defect::CompleteUrlWrongLayout => "URL-2",
+            Defect::QrNotPng => "QR-1",
+            Defect::StringsNodeLocal => "CL-3",
+            Defect::Log1Missing => "LOG-1",
+            Defect::Log2Missing => "LOG-2",
+            Defect::Log3Missing => "LOG-3",
+            Defect::Log4Missing => "LOG-4",
+            Defect::Log6Missing => "LOG-6",
+            Defect::Log7Missing => "LOG-7",
+            Defect::Log8Missing => "LOG-8",
+            Defect::Log9Missing => "LOG-9",
         }
     }
 
@@ -193,6 +264,28 @@ impl Defect {
             Defect::SessionsNeverShared => "codes stay on their node with session sharing on",
             Defect::WrongLogText => "the provision-success log line has the wrong text",
             Defect::UnknownSiteIdAccepted => "an unknown Site ID is answered with server settings",
+            Defect::NoCodeCreated => {
+                "a code is delivered and logged but never stored, so it provisions nothing"
+            }
+            Defect::CodeToWrongTransport => {
+                "the code goes to the alert transport although it should be sent as a security string"
+            }
+            Defect::ProvisionUrlWithoutCode => "the Provision URL's code parameter is empty",
+            Defect::CompleteUrlWrongLayout => {
+                "the complete URL is <base><username>/<site-id>/<code>"
+            }
+            Defect::QrNotPng => "the QR endpoint answers text/plain instead of a PNG",
+            Defect::StringsNodeLocal => {
+                "strings are refused on any node but the one that provisioned the device"
+            }
+            Defect::Log1Missing => "the code-created line is not logged",
+            Defect::Log2Missing => "the can-now-reprovision line is not logged",
+            Defect::Log3Missing => "the message-queued line is not logged",
+            Defect::Log4Missing => "the message-sent line is not logged",
+            Defect::Log6Missing => "the provision-failed line is not logged",
+            Defect::Log7Missing => "the mobile-request-from-unknown-user line is not logged",
+            Defect::Log8Missing => "the Agent-XML unknown-user line is not logged",
+            Defect::Log9Missing => "the strings-fetched line is not logged",
         }
     }
 }

@@ -42,11 +42,13 @@ pub enum StepResult {
     },
     /// The step could not be judged (transport error, harness-side problem).
     Inconclusive(String),
+    /// The step needs a value an earlier step did not capture.
+    Unset(UnsetVariable),
 }
 
 impl From<UnsetVariable> for StepResult {
     fn from(e: UnsetVariable) -> Self {
-        StepResult::Inconclusive(format!("scenario error: {e}"))
+        StepResult::Unset(e)
     }
 }
 
@@ -209,6 +211,20 @@ impl<'a> CaseRun<'a> {
                 self.decisive = Some((expected, actual));
                 // An INFO case records and goes on; a judged case stops at its violation.
                 level == Level::Info
+            }
+            // After a lax (NON-STRICT) step that captured nothing, the steps that needed
+            // its value cannot run: the case ends with the verdict it has.
+            StepResult::Unset(e) if self.verdict != Verdict::Pass => {
+                self.transcript.push(TranscriptEntry::Note {
+                    text: format!(
+                        "case stopped at step {}: {e}, as an earlier step did not capture it",
+                        self.step
+                    ),
+                });
+                false
+            }
+            StepResult::Unset(e) => {
+                self.conclude(StepResult::Inconclusive(format!("scenario error: {e}")))
             }
             StepResult::Inconclusive(why) => {
                 self.verdict = Verdict::Inconclusive;

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::codes::{PendingCode, counter_code, random_code};
-use super::log::{LogEntry, texts};
+use super::log::{LogEntry, LogLine, texts};
 use super::outbox::{OutboxMessage, TransportRole};
 use super::policy::{Policies, PolicyError, ProvisionMessage};
 use super::site::{complete_url, provision_url};
@@ -139,7 +139,12 @@ impl Core {
             .issue_code(&mut state, node, username)
             .map_err(|which| AdminError::NoTransport(username.to_string(), which))?;
         // LOG-2 follows LOG-1: the code exists before the console says the user can use it.
-        self.log(&mut state, node, texts::can_reprovision(username));
+        self.log(
+            &mut state,
+            node,
+            LogLine::Log2,
+            texts::can_reprovision(username),
+        );
         Ok(issued)
     }
 
@@ -175,7 +180,9 @@ impl Core {
         let numeric = state.policies.mobile_client.provision_number_numeric;
         let (role, transport) = {
             let user = state.users.get(username).map(|r| &r.user).ok_or("alert")?;
-            if policy.send_code_as_security_string {
+            // code-to-wrong-transport: the policy is read but not obeyed (PC-2).
+            if policy.send_code_as_security_string && !self.has_defect(Defect::CodeToWrongTransport)
+            {
                 (
                     TransportRole::String,
                     user.string_transport().cloned().ok_or("security-string")?,
@@ -194,28 +201,45 @@ impl Core {
             random_code(numeric)
         };
         let now = self.now();
-        let store = self.store_of(node);
-        state.sessions[store].issue(
-            username,
-            PendingCode {
-                code: code.as_str().into(),
-                issued_at: now,
-                redeemed: false,
-            },
-            self.has_defect(Defect::NewCodeKeepsOld),
-        );
-        self.log(state, node, texts::code_created(username));
+        // no-code-created: everything else happens (LOG-1, the message), but the session
+        // store never holds the code, so the code the user receives is refused (PC-1).
+        if !self.has_defect(Defect::NoCodeCreated) {
+            let store = self.store_of(node);
+            state.sessions[store].issue(
+                username,
+                PendingCode {
+                    code: code.as_str().into(),
+                    issued_at: now,
+                    redeemed: false,
+                },
+                self.has_defect(Defect::NewCodeKeepsOld),
+            );
+        }
+        self.log(state, node, LogLine::Log1, texts::code_created(username));
 
         let site = self.own_site(&state.sites);
         let url = match policy.provision_message {
             ProvisionMessage::Code => None,
-            ProvisionMessage::ProvisionUrl => Some(provision_url(&site, username, &code)),
-            ProvisionMessage::CompleteUrl => Some(complete_url(
-                &policy.complete_url_base,
-                &self.config().site_id,
-                username,
-                &code,
-            )),
+            ProvisionMessage::ProvisionUrl => {
+                // provision-url-without-code: only the link loses the code (URL-1); the
+                // outbox's parsed `code` below still carries it for the control API.
+                let url_code = if self.has_defect(Defect::ProvisionUrlWithoutCode) {
+                    ""
+                } else {
+                    code.as_str()
+                };
+                Some(provision_url(&site, username, url_code))
+            }
+            ProvisionMessage::CompleteUrl => {
+                let base = &policy.complete_url_base;
+                let site_id = &self.config().site_id;
+                // complete-url-wrong-layout: username and Site ID trade places (URL-2).
+                Some(if self.has_defect(Defect::CompleteUrlWrongLayout) {
+                    complete_url(base, username, site_id, &code)
+                } else {
+                    complete_url(base, site_id, username, &code)
+                })
+            }
         };
         let body = match &url {
             None => format!("Your Swivel mobile provision code is: {code}"),
@@ -224,6 +248,7 @@ impl Core {
         self.log(
             state,
             node,
+            LogLine::Log3,
             texts::message_queued(username, &transport.destination),
         );
         let message_seq = state.outbox.deliver(OutboxMessage {
@@ -241,6 +266,7 @@ impl Core {
         self.log(
             state,
             node,
+            LogLine::Log4,
             texts::message_sent(username, &transport.destination),
         );
         Ok(IssuedCode { message_seq, code })

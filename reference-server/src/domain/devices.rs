@@ -1,5 +1,6 @@
 //! Device bindings (DEV-1, DEV-2, SS-2): the one mobile client a user may have, its id,
-//! the seed its strings are derived from, and its current string book.
+//! the seed its strings are derived from, its current string book, and the node it was
+//! provisioned through.
 
 use std::fmt;
 
@@ -64,11 +65,15 @@ pub struct Device {
     pub(crate) previous_book: Option<StringBook>,
     /// Only the old-device-keeps-working defect remembers the previous id.
     pub(crate) previous_id: Option<DeviceId>,
+    /// The node the device was provisioned through. The faithful server never reads it
+    /// (CL-3: the repository is shared); only the strings-node-local defect does. A `u16`
+    /// fits in the struct's padding, so a million devices cost nothing more.
+    pub(crate) home_node: u16,
 }
 
 impl Device {
-    /// A freshly provisioned device with no strings yet.
-    pub fn new() -> Self {
+    /// A device freshly provisioned through node `home_node`, with no strings yet.
+    pub fn new(home_node: u16) -> Self {
         let mut seed = [0u8; 32];
         rand::rng().fill_bytes(&mut seed);
         Self {
@@ -78,6 +83,7 @@ impl Device {
             book: None,
             previous_book: None,
             previous_id: None,
+            home_node,
         }
     }
 
@@ -90,12 +96,6 @@ impl Device {
     /// defect, its predecessor).
     pub fn answers_to(&self, presented: &str) -> bool {
         DeviceId::parse(presented).is_some_and(|id| id == self.id || self.previous_id == Some(id))
-    }
-}
-
-impl Default for Device {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -114,6 +114,6 @@ mod tests {
 
     #[test]
     fn fresh_devices_differ() {
-        assert_ne!(Device::new().id(), Device::new().id());
+        assert_ne!(Device::new(1).id(), Device::new(1).id());
     }
 }

@@ -1,11 +1,84 @@
-//! The server log: the exact texts LOG-1..LOG-9 of protocol.md §7, and a bounded ring
-//! of entries, each stamped with a sequence number, the node and the clock time.
+//! The server log: the exact texts LOG-1..LOG-9 of protocol.md §7, which rule each
+//! written line answers to ([`LogLine`]), and a bounded ring of entries, each stamped
+//! with a sequence number, the node and the clock time.
 
 use std::collections::VecDeque;
 
 use serde::Serialize;
 
 use crate::clock::Millis;
+use crate::defects::Defect;
+
+/// The rule of protocol.md §7 a log line answers to. Every write names one, so the
+/// `log-N-missing` defects act in a single place ([`crate::domain::Core`]'s `log`)
+/// instead of beside each of the writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LogLine {
+    /// LOG-1: a provision code was created.
+    Log1,
+    /// LOG-2: an administrator's reprovision was accepted.
+    Log2,
+    /// LOG-3: a message was queued.
+    Log3,
+    /// LOG-4: a message was delivered.
+    Log4,
+    /// LOG-5: a provision succeeded.
+    Log5,
+    /// LOG-6: a provision failed.
+    Log6,
+    /// LOG-7: a mobile request for an unknown user or an unbound device.
+    Log7,
+    /// LOG-8: an Agent-XML request for an unknown user.
+    Log8,
+    /// LOG-9: strings were downloaded.
+    Log9,
+}
+
+impl LogLine {
+    /// Every line, in rule order.
+    pub const ALL: [LogLine; 9] = [
+        LogLine::Log1,
+        LogLine::Log2,
+        LogLine::Log3,
+        LogLine::Log4,
+        LogLine::Log5,
+        LogLine::Log6,
+        LogLine::Log7,
+        LogLine::Log8,
+        LogLine::Log9,
+    ];
+
+    /// The protocol.md rule ID.
+    pub fn rule(self) -> &'static str {
+        match self {
+            LogLine::Log1 => "LOG-1",
+            LogLine::Log2 => "LOG-2",
+            LogLine::Log3 => "LOG-3",
+            LogLine::Log4 => "LOG-4",
+            LogLine::Log5 => "LOG-5",
+            LogLine::Log6 => "LOG-6",
+            LogLine::Log7 => "LOG-7",
+            LogLine::Log8 => "LOG-8",
+            LogLine::Log9 => "LOG-9",
+        }
+    }
+
+    /// The defect that drops this line. LOG-5 has none: its defect, wrong-log-text,
+    /// writes a wrong text instead of no text.
+    pub fn missing_defect(self) -> Option<Defect> {
+        match self {
+            LogLine::Log1 => Some(Defect::Log1Missing),
+            LogLine::Log2 => Some(Defect::Log2Missing),
+            LogLine::Log3 => Some(Defect::Log3Missing),
+            LogLine::Log4 => Some(Defect::Log4Missing),
+            LogLine::Log5 => None,
+            LogLine::Log6 => Some(Defect::Log6Missing),
+            LogLine::Log7 => Some(Defect::Log7Missing),
+            LogLine::Log8 => Some(Defect::Log8Missing),
+            LogLine::Log9 => Some(Defect::Log9Missing),
+        }
+    }
+}
 
 /// The exact log texts of protocol.md §7. Tests pin each one byte for byte.
 pub mod texts {
@@ -171,6 +244,26 @@ mod tests {
             texts::strings_fetched("alice"),
             "Security strings fetched for user alice"
         );
+    }
+
+    #[test]
+    fn each_missing_defect_drops_the_line_of_its_own_rule() {
+        for line in LogLine::ALL {
+            match line.missing_defect() {
+                Some(defect) => assert_eq!(defect.rule(), line.rule(), "{line:?}"),
+                None => assert_eq!(line, LogLine::Log5),
+            }
+        }
+        let dropping: Vec<Defect> = LogLine::ALL
+            .iter()
+            .filter_map(|l| l.missing_defect())
+            .collect();
+        let named: Vec<Defect> = crate::defects::ALL_DEFECTS
+            .iter()
+            .copied()
+            .filter(|d| d.name().ends_with("-missing") && d.rule().starts_with("LOG-"))
+            .collect();
+        assert_eq!(dropping, named);
     }
 
     #[test]

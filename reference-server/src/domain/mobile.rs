@@ -2,7 +2,7 @@
 //! LOG-7, LOG-9), TokenIndex, and the Agent-XML OTC login (OTC-1, USR-2, LOG-8).
 
 use super::codes::codes_equal;
-use super::log::texts;
+use super::log::{LogLine, texts};
 use super::policy::StringType;
 use super::strings::{STRINGS_PER_DOWNLOAD, StringBook, otc_for, split_otc_input};
 use super::{AgentError, Core, MobileError, State, UserRecord};
@@ -19,24 +19,37 @@ pub struct StringsDownload {
 
 impl Core {
     /// Finds the user and checks the presented device id (DEV-2, SS-2); logs LOG-7 and
-    /// refuses otherwise.
+    /// refuses otherwise. `node_local` (only the strings-node-local defect sets it) also
+    /// refuses a device provisioned through another node, as if each node kept its own
+    /// device table instead of the shared repository of CL-3.
     fn bound_record<'s>(
         &self,
         state: &'s mut State,
         node: u16,
         username: &str,
         device_id: &str,
+        node_local: bool,
     ) -> Result<&'s mut UserRecord, MobileError> {
         let any_device = self.has_defect(Defect::StringsForAnyDevice);
         let verdict = match state.users.get(username) {
             None => Err(MobileError::UnknownUser),
             Some(r) => match &r.device {
-                Some(d) if any_device || d.answers_to(device_id) => Ok(()),
+                Some(d)
+                    if (any_device || d.answers_to(device_id))
+                        && !(node_local && d.home_node != node) =>
+                {
+                    Ok(())
+                }
                 _ => Err(MobileError::DeviceNotProvisioned),
             },
         };
         if let Err(e) = verdict {
-            self.log(state, node, texts::MOBILE_UNKNOWN_USER.to_string());
+            self.log(
+                state,
+                node,
+                LogLine::Log7,
+                texts::MOBILE_UNKNOWN_USER.to_string(),
+            );
             return Err(e);
         }
         state
@@ -55,7 +68,8 @@ impl Core {
     ) -> Result<StringsDownload, MobileError> {
         let mut state = self.lock();
         let policies = state.policies.clone();
-        let record = self.bound_record(&mut state, node, username, device_id)?;
+        let node_local = self.has_defect(Defect::StringsNodeLocal);
+        let record = self.bound_record(&mut state, node, username, device_id, node_local)?;
         if !record.user.has_mobile_right() && !self.has_defect(Defect::StringsWithoutMobileRight) {
             return Err(MobileError::NoMobileRight);
         }
@@ -80,8 +94,12 @@ impl Core {
         } else {
             None
         };
-        self.log(&mut state, node, texts::strings_fetched(username));
-        drop(state);
+        self.log(
+            &mut state,
+            node,
+            LogLine::Log9,
+            texts::strings_fetched(username),
+        );
         let policies = if self.has_defect(Defect::PoliciesNotSent) {
             Vec::new()
         } else {
@@ -101,7 +119,7 @@ impl Core {
         device_id: &str,
     ) -> Result<u8, MobileError> {
         let mut state = self.lock();
-        let record = self.bound_record(&mut state, node, username, device_id)?;
+        let record = self.bound_record(&mut state, node, username, device_id, false)?;
         record
             .device
             .as_ref()
@@ -120,7 +138,12 @@ impl Core {
     ) -> Result<(), AgentError> {
         let mut state = self.lock();
         let Some(record) = state.users.get_mut(username) else {
-            self.log(&mut state, node, texts::agent_unknown_user(username));
+            self.log(
+                &mut state,
+                node,
+                LogLine::Log8,
+                texts::agent_unknown_user(username),
+            );
             return Err(AgentError::UnknownUser);
         };
         let (otc, index) = split_otc_input(otc_input).ok_or(AgentError::BadOtc)?;

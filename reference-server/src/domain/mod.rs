@@ -25,7 +25,7 @@ use crate::clock::{Millis, SharedClock};
 use crate::defects::{Defect, DefectSet};
 use codes::CodeStore;
 use devices::Device;
-use log::Log;
+use log::{Log, LogLine};
 use outbox::Outbox;
 use policy::Policies;
 use site::SiteRecord;
@@ -199,8 +199,13 @@ impl Core {
         }
     }
 
-    /// Appends a log line stamped with `node` and the clock.
-    pub(crate) fn log(&self, state: &mut State, node: u16, text: String) {
+    /// Appends a log line of rule `line`, stamped with `node` and the clock. The one
+    /// place the `log-N-missing` defects act: with the line's defect on, nothing is
+    /// written and everything else the caller does goes on unchanged.
+    pub(crate) fn log(&self, state: &mut State, node: u16, line: LogLine, text: String) {
+        if line.missing_defect().is_some_and(|d| self.has_defect(d)) {
+            return;
+        }
         let now = self.now();
         state.log.write(node, now, text);
     }

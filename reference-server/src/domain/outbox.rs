@@ -59,10 +59,12 @@ impl Outbox {
     pub fn deliver(&mut self, mut message: OutboxMessage) -> u64 {
         self.next_seq += 1;
         message.seq = self.next_seq;
+        // Most users only ever get one message: start with room for one, not the default
+        // first growth to four (a whole 4 × 144-byte buffer per user at a million users).
         let queue = self
             .by_user
             .entry(message.username.as_str().into())
-            .or_default();
+            .or_insert_with(|| VecDeque::with_capacity(1));
         if queue.len() == MESSAGES_PER_USER {
             queue.pop_front();
         }

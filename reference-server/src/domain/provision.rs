@@ -7,7 +7,7 @@
 //! faithful server consumes the code inside the check, under the lock.
 
 use super::devices::{Device, DeviceId};
-use super::log::texts;
+use super::log::{LogLine, texts};
 use super::{Core, MobileError};
 use crate::defects::Defect;
 
@@ -83,7 +83,12 @@ impl Core {
             if self.has_defect(Defect::UnknownUserAccepted) {
                 return Ok(ticket(true));
             }
-            self.log(&mut state, node, texts::MOBILE_UNKNOWN_USER.to_string());
+            self.log(
+                &mut state,
+                node,
+                LogLine::Log7,
+                texts::MOBILE_UNKNOWN_USER.to_string(),
+            );
             return Err(MobileError::UnknownUser);
         };
         // SS-1: the request alone, whatever its outcome, ends the current strings.
@@ -108,7 +113,12 @@ impl Core {
             if !self.has_defect(Defect::FailedAttemptKeepsCode) {
                 state.sessions[store].discard(username);
             }
-            self.log(&mut state, node, texts::provision_failed(username));
+            self.log(
+                &mut state,
+                node,
+                LogLine::Log6,
+                texts::provision_failed(username),
+            );
             return Err(MobileError::ProvisionFailure);
         }
         if self.provision_is_racy() {
@@ -140,7 +150,7 @@ impl Core {
 
         let device_id = match state.users.get_mut(username) {
             Some(record) => {
-                let mut device = Device::new();
+                let mut device = Device::new(node);
                 if let Some(old) = record.device.take() {
                     if self.has_defect(Defect::OldDeviceKeepsWorking) {
                         device.previous_id = Some(old.id);
@@ -157,7 +167,12 @@ impl Core {
             // id that nothing is bound to.
             None if self.has_defect(Defect::UnknownUserAccepted) => DeviceId::random(),
             None => {
-                self.log(&mut state, node, texts::MOBILE_UNKNOWN_USER.to_string());
+                self.log(
+                    &mut state,
+                    node,
+                    LogLine::Log7,
+                    texts::MOBILE_UNKNOWN_USER.to_string(),
+                );
                 return Err(MobileError::UnknownUser);
             }
         };
@@ -172,7 +187,7 @@ impl Core {
             text.push_str(", device information: ");
             text.push_str(&info);
         }
-        self.log(&mut state, node, text);
+        self.log(&mut state, node, LogLine::Log5, text);
         Ok(Provisioned {
             device_id: device_id.to_string(),
             policies: policy_items,

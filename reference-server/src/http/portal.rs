@@ -99,10 +99,17 @@ pub async fn self_provision_submit(
 }
 
 /// `GET /userportal/getQRCode?text=<payload>`: a PNG of the payload (QR-1).
-pub async fn qr_code(Query(params): Query<HashMap<String, String>>) -> Response {
+pub async fn qr_code(
+    State(node): State<NodeState>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let Some(text) = params.get("text") else {
         return (StatusCode::BAD_REQUEST, "the text parameter is required\n").into_response();
     };
+    if node.core.has_defect(Defect::QrNotPng) {
+        // qr-not-png: a 200 that is no image, so only QR-1 breaks (the request is fine).
+        return (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], "QR").into_response();
+    }
     match qr_png(text) {
         Ok(png) => (
             StatusCode::OK,

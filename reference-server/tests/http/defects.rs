@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use swivel_reference_server::defects::{ALL_DEFECTS, Defect};
 
-use crate::support::{ALICE_PIN, DEVICE_OS, Opts, Server, otc, start};
+use crate::support::{ALICE_PIN, DEVICE_OS, Opts, SITE_ID, Server, otc, start};
 
 /// Ok when the rule held; Err describes how it broke.
 type Verdict = Result<(), String>;
@@ -53,6 +53,40 @@ async fn probe(defect: Defect, s: &Server) -> Verdict {
         Defect::SessionsNeverShared => cl2_code_valid_on_every_node(s).await,
         Defect::WrongLogText => log5_success_text(s).await,
         Defect::UnknownSiteIdAccepted => ssd1_unknown_site_refused(s).await,
+        Defect::NoCodeCreated => pc1_reprovision_creates_a_code(s).await,
+        Defect::CodeToWrongTransport => pc2_code_as_security_string(s).await,
+        Defect::ProvisionUrlWithoutCode => url1_provision_url_carries_the_code(s).await,
+        Defect::CompleteUrlWrongLayout => url2_complete_url_layout(s).await,
+        Defect::QrNotPng => qr1_qr_code_is_a_png(s).await,
+        Defect::StringsNodeLocal => cl3_strings_from_another_node(s).await,
+        Defect::Log1Missing => logged(s, "Provision code created for user \"alice\"").await,
+        Defect::Log2Missing => {
+            logged(s, "User \"alice\" can now reprovision their mobile device.").await
+        }
+        Defect::Log3Missing => {
+            logged(
+                s,
+                "Message added to message queue for user: alice, destination: alice@example.test.",
+            )
+            .await
+        }
+        Defect::Log4Missing => {
+            logged(
+                s,
+                "Message sent to user: alice, destination: alice@example.test.",
+            )
+            .await
+        }
+        Defect::Log6Missing => logged(s, LOG6_ALICE).await,
+        Defect::Log7Missing => {
+            logged(
+                s,
+                "Mobile request from unknown user; the user needs to reprovision",
+            )
+            .await
+        }
+        Defect::Log8Missing => logged(s, LOG8_NOBODY).await,
+        Defect::Log9Missing => logged(s, "Security strings fetched for user alice").await,
     }
 }
 
@@ -334,6 +368,128 @@ async fn ssd1_unknown_site_refused(s: &Server) -> Verdict {
     )
 }
 
+async fn pc1_reprovision_creates_a_code(s: &Server) -> Verdict {
+    let code = s.issue_code("alice", 1).await;
+    let reply = s.provision(1, "alice", &code).await;
+    holds(reply.passed(), || {
+        format!("the code a reprovision delivered: {}", reply.outcome())
+    })
+}
+
+async fn pc2_code_as_security_string(s: &Server) -> Verdict {
+    let (status, _) = s
+        .put_policies(json!({"self_reset": {"send_code_as_security_string": true}}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    s.reprovision("alice", 1).await;
+    let message = s.outbox("alice").await.pop().expect("a message");
+    let texts = s.log_texts().await;
+    let sent = "Message sent to user: alice, destination: +447700900001.";
+    holds(
+        message["transport"] == "string"
+            && message["destination"] == "+447700900001"
+            && texts.iter().any(|t| t == sent),
+        || format!("code as security string: {message}, log {texts:?}"),
+    )
+}
+
+async fn url1_provision_url_carries_the_code(s: &Server) -> Verdict {
+    let (status, _) = s
+        .put_policies(json!({"self_reset": {"provision_message": "provision-url"}}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    s.reprovision("alice", 1).await;
+    let message = s.outbox("alice").await.pop().expect("a message");
+    let url = message["url"].as_str().unwrap_or_default().to_string();
+    // The code as the app would take it from the link, not from the outbox.
+    let from_url = url
+        .split_once("&code=")
+        .map(|(_, rest)| rest.split('&').next().unwrap_or_default())
+        .unwrap_or_default();
+    if !url.starts_with("swivelsecure://provision/") || from_url.is_empty() {
+        return Err(format!("Provision URL {url:?} carries no code"));
+    }
+    let reply = s.provision(1, "alice", from_url).await;
+    holds(reply.passed(), || {
+        format!("the code of {url:?}: {}", reply.outcome())
+    })
+}
+
+async fn url2_complete_url_layout(s: &Server) -> Verdict {
+    let (status, _) = s
+        .put_policies(json!({"self_reset": {"provision_message": "complete-url"}}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    s.reprovision("alice", 1).await;
+    let message = s.outbox("alice").await.pop().expect("a message");
+    let code = message["code"].as_str().unwrap_or_default();
+    let expected = format!("http://smc.swivelsecure.com/smc/complete/{SITE_ID}/alice/{code}");
+    holds(message["url"] == expected.as_str(), || {
+        format!("complete URL {}, expected {expected}", message["url"])
+    })
+}
+
+async fn qr1_qr_code_is_a_png(s: &Server) -> Verdict {
+    let response = s
+        .http
+        .get(format!("{}/pinsafe/userportal/getQRCode", s.node_url(1)))
+        .query(&[(
+            "text",
+            format!("http://smc.swivelsecure.com/smc/complete/{SITE_ID}/alice/ABCDEFGHJK"),
+        )])
+        .send()
+        .await
+        .expect("the node answered");
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let body = response.bytes().await.expect("the body was read");
+    holds(
+        status == StatusCode::OK
+            && content_type == "image/png"
+            && body.starts_with(b"\x89PNG\r\n\x1a\n"),
+        || format!("QR reply: {status} {content_type:?}, {} bytes", body.len()),
+    )
+}
+
+async fn cl3_strings_from_another_node(s: &Server) -> Verdict {
+    let device = s.provisioned("alice").await;
+    let reply = s.strings(2, "alice", &device).await;
+    holds(reply.passed() && reply.strings().len() == 99, || {
+        format!("strings on node 2 for node 1's device: {}", reply.outcome())
+    })
+}
+
+/// LOG-6 for alice.
+const LOG6_ALICE: &str =
+    "User \"alice\" provision failed, A valid session could not be loaded or created for the user.";
+
+/// LOG-8 for the unknown user `nobody`.
+const LOG8_NOBODY: &str = "AgentXML request failed, error: No suitable authentication method for the user \"nobody\" was found. The user may be missing from the user repository or a synchronisation has not yet occurred.";
+
+/// Requests that write every line of protocol.md §7, then whether `text` was logged.
+async fn logged(s: &Server, text: &str) -> Verdict {
+    s.reprovision("alice", 1).await; // LOG-1, LOG-3, LOG-4, LOG-2
+    s.provision(1, "alice", "WRONGCODE1")
+        .await
+        .assert_fail("PROVISION_FAILURE"); // LOG-6
+    s.with_strings("alice").await; // LOG-5, LOG-9
+    s.provision(1, "nobody", "ABCDEFGHJK")
+        .await
+        .assert_fail("LOG_USER_NOT_FOUND"); // LOG-7
+    s.login(1, "nobody", "123401")
+        .await
+        .assert_fail("LOG_USER_NOT_FOUND"); // LOG-8
+    let texts = s.log_texts().await;
+    holds(texts.iter().any(|t| t == text), || {
+        format!("{text:?} not in the log {texts:#?}")
+    })
+}
+
 macro_rules! defect_tests {
     ($($test:ident => $defect:ident,)*) => {
         $(
@@ -373,6 +529,20 @@ defect_tests! {
     cl2_sessions_never_shared => SessionsNeverShared,
     log5_wrong_log_text => WrongLogText,
     ssd1_unknown_site_id_accepted => UnknownSiteIdAccepted,
+    pc1_no_code_created => NoCodeCreated,
+    pc2_code_to_wrong_transport => CodeToWrongTransport,
+    url1_provision_url_without_code => ProvisionUrlWithoutCode,
+    url2_complete_url_wrong_layout => CompleteUrlWrongLayout,
+    qr1_qr_not_png => QrNotPng,
+    cl3_strings_node_local => StringsNodeLocal,
+    log1_log_1_missing => Log1Missing,
+    log2_log_2_missing => Log2Missing,
+    log3_log_3_missing => Log3Missing,
+    log4_log_4_missing => Log4Missing,
+    log6_log_6_missing => Log6Missing,
+    log7_log_7_missing => Log7Missing,
+    log8_log_8_missing => Log8Missing,
+    log9_log_9_missing => Log9Missing,
 }
 
 #[test]

@@ -42,7 +42,7 @@ impl CaseRun<'_> {
             StepResult::Violation { expected, actual } => {
                 (expected, actual, Verdict::violation_at(self.case.level))
             }
-            StepResult::Inconclusive(_) => return,
+            StepResult::Inconclusive(_) | StepResult::Unset(_) => return,
         };
         self.transcript.push(TranscriptEntry::Check {
             step: self.step,

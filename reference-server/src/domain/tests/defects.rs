@@ -207,3 +207,192 @@ fn unknown_site_id_accepted_breaks_ssd1() {
     let core = with(Defect::UnknownSiteIdAccepted);
     assert!(core.lookup_site("NOPE").is_some());
 }
+
+#[test]
+fn no_code_created_breaks_pc1() {
+    let core = with(Defect::NoCodeCreated);
+    let code = code_for(&core, 1, "alice");
+    // Delivered and logged as usual...
+    assert_eq!(
+        texts_of(&core),
+        vec![
+            texts::code_created("alice"),
+            texts::message_queued("alice", "alice@example.test"),
+            texts::message_sent("alice", "alice@example.test"),
+            texts::can_reprovision("alice"),
+        ]
+    );
+    // ...but no store holds the code, so it provisions nothing.
+    assert_eq!(
+        core.user_view("alice").unwrap().pending_codes,
+        vec![0, 0, 0]
+    );
+    assert_eq!(
+        core.provision(1, &req("alice", &code)),
+        Err(MobileError::ProvisionFailure)
+    );
+
+    // Self-provision alike.
+    let mut p = core.policies();
+    p.self_reset.allow_self_provision = true;
+    core.set_policies(p).unwrap();
+    assert!(matches!(
+        core.self_provision(1, "bob"),
+        Ok(admin::SelfProvisionOutcome::Sent(_))
+    ));
+    let code = core.outbox(Some("bob"), 10).pop().unwrap().code.unwrap();
+    assert_eq!(
+        core.provision(1, &req("bob", &code)),
+        Err(MobileError::ProvisionFailure)
+    );
+}
+
+#[test]
+fn code_to_wrong_transport_breaks_pc2() {
+    let core = with(Defect::CodeToWrongTransport);
+    let mut p = core.policies();
+    p.self_reset.send_code_as_security_string = true;
+    core.set_policies(p).unwrap();
+    core.admin_reprovision(1, "alice").unwrap();
+    let m = core.outbox(Some("alice"), 10).pop().unwrap();
+    assert_eq!(m.transport, TransportRole::Alert);
+    assert_eq!(m.destination, "alice@example.test");
+    let log = texts_of(&core);
+    assert!(log.contains(&texts::message_queued("alice", "alice@example.test")));
+    assert!(log.contains(&texts::message_sent("alice", "alice@example.test")));
+    // Only the transport is wrong: the code itself works.
+    assert!(core.provision(1, &req("alice", &m.code.unwrap())).is_ok());
+}
+
+#[test]
+fn provision_url_without_code_breaks_url1() {
+    let core = with(Defect::ProvisionUrlWithoutCode);
+    let mut p = core.policies();
+    p.self_reset.provision_message = ProvisionMessage::ProvisionUrl;
+    core.set_policies(p).unwrap();
+    core.admin_reprovision(1, "alice").unwrap();
+    let m = core.outbox(Some("alice"), 10).pop().unwrap();
+    let code = m.code.unwrap();
+    let url = m.url.unwrap();
+    assert!(url.starts_with("swivelsecure://provision/"), "{url}");
+    assert!(url.ends_with("&username=alice&code="), "{url}");
+    assert!(!m.body.contains(&code));
+    // The outbox's parsed code still works: only the URL lost it.
+    assert!(core.provision(1, &req("alice", &code)).is_ok());
+}
+
+#[test]
+fn complete_url_wrong_layout_breaks_url2() {
+    let core = with(Defect::CompleteUrlWrongLayout);
+    let mut p = core.policies();
+    p.self_reset.provision_message = ProvisionMessage::CompleteUrl;
+    core.set_policies(p).unwrap();
+    core.admin_reprovision(1, "alice").unwrap();
+    let m = core.outbox(Some("alice"), 10).pop().unwrap();
+    let code = m.code.unwrap();
+    assert_eq!(
+        m.url.as_deref(),
+        Some(format!("http://smc.swivelsecure.com/smc/complete/alice/HARNESS01/{code}").as_str())
+    );
+}
+
+#[tokio::test]
+async fn qr_not_png_breaks_qr1() {
+    // QR-1 lives only in the HTTP layer: call the handler itself with the defect on.
+    use crate::http::portal::qr_code;
+    use crate::http::{NodeLimits, NodeState};
+    use axum::extract::{Query, State};
+    use axum::http::{StatusCode, header};
+
+    let node = NodeState {
+        core: with(Defect::QrNotPng),
+        node: 1,
+        limits: NodeLimits::default(),
+    };
+    let params = [("text".to_string(), "http://x/S/alice/C".to_string())].into();
+    let response = qr_code(State(node), Query(params)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "text/plain");
+    let body = axum::body::to_bytes(response.into_body(), 1024)
+        .await
+        .unwrap();
+    assert_eq!(&body[..], b"QR");
+}
+
+#[test]
+fn strings_node_local_breaks_cl3() {
+    let core = with(Defect::StringsNodeLocal);
+    let code = code_for(&core, 1, "alice");
+    let device = core.provision(1, &req("alice", &code)).unwrap().device_id;
+    assert_eq!(
+        core.security_strings(2, "alice", &device),
+        Err(MobileError::DeviceNotProvisioned)
+    );
+    // Only the other node refuses.
+    assert!(core.security_strings(1, "alice", &device).is_ok());
+}
+
+/// Requests that write every line of protocol.md §7 at least once; returns the log.
+fn log_tour(core: &Core) -> Vec<String> {
+    core.admin_reprovision(1, "alice").unwrap(); // LOG-1, LOG-3, LOG-4, LOG-2
+    assert!(core.provision(1, &req("alice", "WRONGCODE1")).is_err()); // LOG-6
+    let (device, _) = provisioned(core, "alice"); // LOG-5, LOG-9
+    assert!(core.security_strings(1, "alice", &device).is_ok()); // LOG-9
+    assert!(core.provision(1, &req("nobody", "ABCDEFGHJK")).is_err()); // LOG-7
+    assert!(core.agent_login(1, "nobody", "123401").is_err()); // LOG-8
+    texts_of(core)
+}
+
+/// With `defect` on, the log is the faithful server's minus every `line`, nothing else.
+fn drops_only(defect: Defect, line: &str) {
+    let faithful = log_tour(&server_with(2, false, &[]));
+    assert!(faithful.iter().any(|t| t == line), "{faithful:#?}");
+    let expected: Vec<String> = faithful.into_iter().filter(|t| t != line).collect();
+    assert_eq!(log_tour(&with(defect)), expected);
+}
+
+#[test]
+fn log1_missing_breaks_log1() {
+    drops_only(Defect::Log1Missing, &texts::code_created("alice"));
+}
+
+#[test]
+fn log2_missing_breaks_log2() {
+    drops_only(Defect::Log2Missing, &texts::can_reprovision("alice"));
+}
+
+#[test]
+fn log3_missing_breaks_log3() {
+    drops_only(
+        Defect::Log3Missing,
+        &texts::message_queued("alice", "alice@example.test"),
+    );
+}
+
+#[test]
+fn log4_missing_breaks_log4() {
+    drops_only(
+        Defect::Log4Missing,
+        &texts::message_sent("alice", "alice@example.test"),
+    );
+}
+
+#[test]
+fn log6_missing_breaks_log6() {
+    drops_only(Defect::Log6Missing, &texts::provision_failed("alice"));
+}
+
+#[test]
+fn log7_missing_breaks_log7() {
+    drops_only(Defect::Log7Missing, texts::MOBILE_UNKNOWN_USER);
+}
+
+#[test]
+fn log8_missing_breaks_log8() {
+    drops_only(Defect::Log8Missing, &texts::agent_unknown_user("nobody"));
+}
+
+#[test]
+fn log9_missing_breaks_log9() {
+    drops_only(Defect::Log9Missing, &texts::strings_fetched("alice"));
+}
