@@ -11,10 +11,21 @@ use crate::defects::Defect;
 /// A successful strings download.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StringsDownload {
-    /// The strings, 10 characters then a two-digit index each (SS-3).
-    pub strings: Vec<String>,
+    book: StringBook,
     /// The Mobile Client policies to send with the reply (POL-1).
     pub policies: Vec<(&'static str, bool, &'static str)>,
+}
+
+impl StringsDownload {
+    /// The strings, 10 characters then a two-digit index each (SS-3).
+    pub fn strings(&self) -> Vec<String> {
+        self.book.strings()
+    }
+
+    /// The strings joined by `separator`, as a reply carries them.
+    pub fn joined(&self, separator: char) -> String {
+        self.book.joined(separator)
+    }
 }
 
 impl Core {
@@ -67,7 +78,9 @@ impl Core {
         device_id: &str,
     ) -> Result<StringsDownload, MobileError> {
         let mut state = self.lock();
-        let policies = state.policies.clone();
+        // Copied out (no allocation) so the lock can go before the strings are written.
+        let policy_type = state.policies.general.security_string_type;
+        let mobile_items = state.policies.mobile_items();
         let node_local = self.has_defect(Defect::StringsNodeLocal);
         let record = self.bound_record(&mut state, node, username, device_id, node_local)?;
         if !record.user.has_mobile_right() && !self.has_defect(Defect::StringsWithoutMobileRight) {
@@ -79,7 +92,7 @@ impl Core {
         let string_type = if self.has_defect(Defect::StringTypeIgnored) {
             StringType::Numeric
         } else {
-            policies.general.security_string_type
+            policy_type
         };
         let count = if self.has_defect(Defect::ShortDownload) {
             STRINGS_PER_DOWNLOAD - 1
@@ -100,15 +113,13 @@ impl Core {
             LogLine::Log9,
             texts::strings_fetched(username),
         );
+        drop(state);
         let policies = if self.has_defect(Defect::PoliciesNotSent) {
             Vec::new()
         } else {
-            policies.mobile_items().to_vec()
+            mobile_items.to_vec()
         };
-        Ok(StringsDownload {
-            strings: book.strings(),
-            policies,
-        })
+        Ok(StringsDownload { book, policies })
     }
 
     /// TokenIndex: the index of the next unused string of the bound device.

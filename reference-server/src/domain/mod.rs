@@ -63,11 +63,13 @@ impl Default for CoreConfig {
     }
 }
 
-/// A user and the device bound to them.
+/// A user and the device bound to them. The device is boxed so that the repository's
+/// table slots stay small: a million users must fit (BENCHMARKS.md), and a hash table
+/// keeps many slots empty, each as large as this record.
 #[derive(Debug)]
 pub(crate) struct UserRecord {
     pub(crate) user: User,
-    pub(crate) device: Option<Device>,
+    pub(crate) device: Option<Box<Device>>,
 }
 
 /// Everything behind the lock.

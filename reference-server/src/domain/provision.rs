@@ -160,7 +160,7 @@ impl Core {
                     }
                 }
                 let id = device.id();
-                record.device = Some(device);
+                record.device = Some(Box::new(device));
                 id
             }
             // Deleted between check and commit, or the unknown-user defect: hand out an

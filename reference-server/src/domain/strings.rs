@@ -1,11 +1,10 @@
 //! Security strings (SS-3, SS-4, SS-6) and one-time codes (OTC-1). A device stores a
 //! 32-byte seed and a small "book" per download instead of 99 strings: the strings of a
-//! download are derived from (seed, generation) with ChaCha20, so a million provisioned
+//! download are derived from (seed, generation) with ChaCha12, so a million provisioned
 //! users fit in memory and a login recomputes the one string it needs.
 
-use rand::Rng;
-use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha12Rng;
 
 use super::policy::StringType;
 
@@ -40,16 +39,32 @@ impl StringBook {
 
     /// The strings as the app receives them: 10 characters then the index, 01..=count.
     pub fn strings(&self) -> Vec<String> {
-        let mut rng = self.rng();
+        let mut source = self.chars();
         (1..=self.count)
             .map(|index| {
-                let chars = self.next_chars(&mut rng);
                 let mut s = String::with_capacity(STRING_CHARS + 2);
-                s.extend(chars.iter().map(|&b| char::from(b)));
-                s.push_str(&format!("{index:02}"));
+                s.extend(source.next_string().iter().map(|&b| char::from(b)));
+                s.push(char::from(b'0' + index / 10));
+                s.push(char::from(b'0' + index % 10));
                 s
             })
             .collect()
+    }
+
+    /// The strings joined by `separator`, written straight into one buffer: what a
+    /// download reply carries, without 99 separate allocations.
+    pub fn joined(&self, separator: char) -> String {
+        let mut source = self.chars();
+        let mut out = String::with_capacity(usize::from(self.count) * (STRING_CHARS + 3));
+        for index in 1..=self.count {
+            if index > 1 {
+                out.push(separator);
+            }
+            out.extend(source.next_string().iter().map(|&b| char::from(b)));
+            out.push(char::from(b'0' + index / 10));
+            out.push(char::from(b'0' + index % 10));
+        }
+        out
     }
 
     /// The 10 characters of the string with `index` (1-based), if the book holds it.
@@ -57,10 +72,10 @@ impl StringBook {
         if index == 0 || index > self.count {
             return None;
         }
-        let mut rng = self.rng();
+        let mut source = self.chars();
         let mut chars = [0u8; STRING_CHARS];
         for _ in 0..index {
-            chars = self.next_chars(&mut rng);
+            chars = source.next_string();
         }
         Some(chars)
     }
@@ -82,17 +97,54 @@ impl StringBook {
         (1..=self.count).find(|&i| !self.is_used(i))
     }
 
-    fn rng(&self) -> ChaCha20Rng {
-        let mut rng = ChaCha20Rng::from_seed(self.seed);
+    fn chars(&self) -> CharSource {
+        let mut rng = ChaCha12Rng::from_seed(self.seed);
         rng.set_stream(u64::from(self.generation));
-        rng
+        CharSource::new(rng, self.string_type.alphabet())
+    }
+}
+
+/// Characters drawn uniformly from an alphabet, a block of random bytes at a time: a byte
+/// below the largest multiple of the alphabet's size maps to `alphabet[byte % size]`, a
+/// byte above it is skipped, so every character is equally likely (no modulo bias).
+struct CharSource {
+    rng: ChaCha12Rng,
+    alphabet: &'static [u8],
+    limit: u16,
+    block: [u8; 64],
+    pos: usize,
+}
+
+impl CharSource {
+    fn new(rng: ChaCha12Rng, alphabet: &'static [u8]) -> Self {
+        let size = alphabet.len().clamp(1, 256) as u16;
+        Self {
+            rng,
+            alphabet,
+            limit: 256 - 256 % size,
+            block: [0; 64],
+            pos: 64,
+        }
     }
 
-    fn next_chars(&self, rng: &mut ChaCha20Rng) -> [u8; STRING_CHARS] {
-        let alphabet = self.string_type.alphabet();
+    fn next_char(&mut self) -> u8 {
+        loop {
+            if self.pos == self.block.len() {
+                self.rng.fill_bytes(&mut self.block);
+                self.pos = 0;
+            }
+            let byte = u16::from(self.block[self.pos]);
+            self.pos += 1;
+            if byte < self.limit {
+                return self.alphabet[usize::from(byte) % self.alphabet.len()];
+            }
+        }
+    }
+
+    fn next_string(&mut self) -> [u8; STRING_CHARS] {
         let mut chars = [0u8; STRING_CHARS];
         for c in &mut chars {
-            *c = alphabet[rng.random_range(0..alphabet.len())];
+            *c = self.next_char();
         }
         chars
     }
@@ -148,6 +200,12 @@ mod tests {
             assert_eq!(&s[10..], format!("{:02}", i + 1));
             assert!(s[..10].bytes().all(|b| b.is_ascii_digit()));
         }
+    }
+
+    #[test]
+    fn joined_is_the_strings_joined() {
+        let b = book(StringType::Alphanumeric);
+        assert_eq!(b.joined(';'), b.strings().join(";"));
     }
 
     #[test]

@@ -79,7 +79,7 @@ fn texts_of(core: &Core) -> Vec<String> {
 fn provisioned(core: &Core, user: &str) -> (String, Vec<String>) {
     let code = code_for(core, 1, user);
     let device = core.provision(1, &req(user, &code)).unwrap().device_id;
-    let strings = core.security_strings(1, user, &device).unwrap().strings;
+    let strings = core.security_strings(1, user, &device).unwrap().strings();
     (device, strings)
 }
 
@@ -329,7 +329,10 @@ fn ss3_download_holds_99_indexed_strings() {
 fn ss4_new_download_replaces_earlier_strings() {
     let core = server();
     let (device, first) = provisioned(&core, "alice");
-    let second = core.security_strings(1, "alice", &device).unwrap().strings;
+    let second = core
+        .security_strings(1, "alice", &device)
+        .unwrap()
+        .strings();
     assert_ne!(first, second);
     assert_eq!(
         core.agent_login(1, "alice", &otc(&first, 1)),
@@ -501,7 +504,7 @@ fn cl3_device_provisioned_on_one_node_downloads_on_another() {
     assert_eq!(
         core.security_strings(2, "alice", &device)
             .unwrap()
-            .strings
+            .strings()
             .len(),
         99
     );

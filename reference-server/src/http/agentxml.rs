@@ -77,10 +77,8 @@ fn xml_reply(status: StatusCode, reply: &SasResponse) -> Response {
 fn policy_items(items: Vec<(&'static str, bool, &'static str)>) -> Vec<PolicyItem> {
     items
         .into_iter()
-        .map(|(id, on, description)| PolicyItem {
-            id: id.to_string(),
-            content: if on { "ON" } else { "OFF" }.to_string(),
-            description: description.to_string(),
+        .map(|(id, on, description)| {
+            PolicyItem::new(id, if on { "ON" } else { "OFF" }, description)
         })
         .collect()
 }
@@ -156,7 +154,7 @@ async fn dispatch(node: &NodeState, request: &SasRequest) -> Result<SasResponse,
                 .security_strings(node.node, username, device)
                 .map_err(|e| SasResponse::fail(mobile_error_code(&e), e.to_string()))?;
             let mut reply = SasResponse::pass();
-            reply.security_strings = Some(download.strings.join(";"));
+            reply.security_strings = Some(download.joined(';'));
             reply.policies = policy_items(download.policies);
             Ok(reply)
         }

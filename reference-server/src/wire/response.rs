@@ -1,10 +1,13 @@
 //! The `agentxml-3.6` reply writer (protocol.md §9): the `<SASResponse>` document
 //! answering every Agent-XML call and the `<SSDResponse>` document of the server details
-//! service (SSD-1), written with quick-xml's serde serializer from plain structs.
+//! service (SSD-1). The SSD reply is written with quick-xml's serde serializer; the
+//! Agent-XML reply, every call's hot path, by a direct writer with the same output.
 //!
 //! Element order is the field order below; absent optional fields produce no element;
-//! all text is escaped by the serializer. Writing never panics: if serialization ever
+//! all text is escaped (`<`, `>`, `&`). Writing never panics: if serialization ever
 //! failed, a fixed, valid FAIL document is returned instead.
+
+use std::borrow::Cow;
 
 use quick_xml::se::{QuoteLevel, Serializer};
 use serde::Serialize;
@@ -19,13 +22,6 @@ pub const RESULT_FAIL: &str = "FAIL";
 pub const ERROR_UNKNOWN_SERVER_ID: &str = "UNKNOWN_SERVER_ID";
 
 const XML_DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
-/// Returned only if serializing a `SasResponse` fails, which these types cannot cause.
-const SAS_FALLBACK: &str = concat!(
-    r#"<?xml version="1.0" encoding="UTF-8"?>"#,
-    "<SASResponse><Version>3.6</Version><Result>FAIL</Result>",
-    "<Error>INTERNAL_ERROR</Error><Message>the reply could not be written</Message>",
-    "</SASResponse>"
-);
 /// Returned only if serializing an `SsdResponse` fails.
 const SSD_FALLBACK: &str = concat!(
     r#"<?xml version="1.0" encoding="UTF-8"?>"#,
@@ -38,19 +34,19 @@ const SSD_FALLBACK: &str = concat!(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PolicyItem {
     #[serde(rename = "Id")]
-    pub id: String,
+    pub id: Cow<'static, str>,
     /// `ON`/`OFF`, or the policy's value.
     #[serde(rename = "Content")]
-    pub content: String,
+    pub content: Cow<'static, str>,
     #[serde(rename = "Description")]
-    pub description: String,
+    pub description: Cow<'static, str>,
 }
 
 impl PolicyItem {
     pub fn new(
-        id: impl Into<String>,
-        content: impl Into<String>,
-        description: impl Into<String>,
+        id: impl Into<Cow<'static, str>>,
+        content: impl Into<Cow<'static, str>>,
+        description: impl Into<Cow<'static, str>>,
     ) -> Self {
         Self {
             id: id.into(),
@@ -66,16 +62,16 @@ impl PolicyItem {
 #[serde(rename = "SASResponse")]
 pub struct SasResponse {
     #[serde(rename = "Version")]
-    pub version: String,
+    pub version: Cow<'static, str>,
     /// Echo of the request's `<RequestID>`.
     #[serde(rename = "RequestID", skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// `PASS` or `FAIL`.
     #[serde(rename = "Result")]
-    pub result: String,
+    pub result: Cow<'static, str>,
     /// Error code of a FAIL reply (e.g. `PROVISION_FAILURE`).
     #[serde(rename = "Error", skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<Cow<'static, str>>,
     /// Human-readable explanation.
     #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -97,9 +93,9 @@ impl SasResponse {
     }
 
     /// A FAIL reply with error code `error` and a human-readable `message`.
-    pub fn fail(error: &str, message: impl Into<String>) -> Self {
+    pub fn fail(error: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
         Self {
-            error: Some(error.to_owned()),
+            error: Some(error.into()),
             message: Some(message.into()),
             ..Self::with_result(RESULT_FAIL)
         }
@@ -111,16 +107,40 @@ impl SasResponse {
         self
     }
 
-    /// The complete document, XML declaration included.
+    /// The complete document, XML declaration included. Written directly rather than
+    /// through the serde serializer: this is every reply's hot path (a strings reply is
+    /// 1.2 KB of text that needs no escaping), and the tests pin the exact output, which
+    /// the serializer wrote before.
     pub fn to_xml(&self) -> String {
-        write_document(self, SAS_FALLBACK)
+        let strings_len = self.security_strings.as_ref().map_or(0, String::len);
+        let mut out = String::with_capacity(256 + strings_len + 160 * self.policies.len());
+        out.push_str(XML_DECLARATION);
+        out.push_str("<SASResponse>");
+        element(&mut out, "Version", &self.version);
+        optional(&mut out, "RequestID", &self.request_id);
+        element(&mut out, "Result", &self.result);
+        if let Some(error) = &self.error {
+            element(&mut out, "Error", error);
+        }
+        optional(&mut out, "Message", &self.message);
+        optional(&mut out, "Id", &self.id);
+        optional(&mut out, "SecurityStrings", &self.security_strings);
+        for p in &self.policies {
+            out.push_str("<Policy>");
+            element(&mut out, "Id", &p.id);
+            element(&mut out, "Content", &p.content);
+            element(&mut out, "Description", &p.description);
+            out.push_str("</Policy>");
+        }
+        out.push_str("</SASResponse>");
+        out
     }
 
-    fn with_result(result: &str) -> Self {
+    fn with_result(result: &'static str) -> Self {
         Self {
-            version: AGENT_XML_VERSION.to_owned(),
+            version: Cow::Borrowed(AGENT_XML_VERSION),
             request_id: None,
-            result: result.to_owned(),
+            result: Cow::Borrowed(result),
             error: None,
             message: None,
             id: None,
@@ -186,6 +206,39 @@ impl SsdResponse {
     /// The complete document, XML declaration included.
     pub fn to_xml(&self) -> String {
         write_document(self, SSD_FALLBACK)
+    }
+}
+
+/// `<name>text</name>`, the text escaped as the serializer does (`<`, `>`, `&`) and
+/// characters XML 1.0 cannot carry replaced by U+FFFD.
+fn element(out: &mut String, name: &str, text: &str) {
+    out.push('<');
+    out.push_str(name);
+    out.push('>');
+    let plain = text
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && !matches!(b, b'<' | b'>' | b'&'));
+    if plain {
+        out.push_str(text);
+    } else {
+        for c in text.chars() {
+            match c {
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '&' => out.push_str("&amp;"),
+                c if is_xml_char(c) => out.push(c),
+                _ => out.push('\u{FFFD}'),
+            }
+        }
+    }
+    out.push_str("</");
+    out.push_str(name);
+    out.push('>');
+}
+
+fn optional(out: &mut String, name: &str, text: &Option<String>) {
+    if let Some(text) = text {
+        element(out, name, text);
     }
 }
 
@@ -397,8 +450,8 @@ mod tests {
 
     #[test]
     fn failed_serialization_falls_back_to_a_fixed_fail_document() {
-        assert_eq!(write_document(&Unserializable, SAS_FALLBACK), SAS_FALLBACK);
-        for fallback in [SAS_FALLBACK, SSD_FALLBACK] {
+        assert_eq!(write_document(&Unserializable, SSD_FALLBACK), SSD_FALLBACK);
+        for fallback in [SSD_FALLBACK] {
             assert!(fallback.contains("<Result>FAIL</Result>"));
             let mut reader = quick_xml::Reader::from_str(fallback);
             let mut depth = 0usize;

@@ -128,7 +128,7 @@ fn run(sharing: bool, ops: &[Op]) {
                     "{op:?}: {got:?}"
                 );
                 if let Ok(d) = got
-                    && let Some((s, _)) = m.strings.insert(user, (d.strings, HashSet::new()))
+                    && let Some((s, _)) = m.strings.insert(user, (d.strings(), HashSet::new()))
                 {
                     m.old_strings.insert(user, s);
                 }
