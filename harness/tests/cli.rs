@@ -610,3 +610,69 @@ steps = [{ do = "ping" }, { do = "get", path = "/${nothing}" }]
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runs of `len` characters all satisfying `pred`, bounded by characters that do not.
+fn runs(text: &str, len: usize, pred: impl Fn(char) -> bool) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut current = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if pred(c) {
+            current.push(c);
+        } else {
+            if current.chars().count() == len {
+                found.push(current.clone());
+            }
+            current.clear();
+        }
+    }
+    found
+}
+
+#[test]
+fn reports_carry_no_secrets_even_when_the_server_leaks_them() {
+    let dir = reports_dir("secrets");
+    let out = harness(&[
+        "run",
+        "-q",
+        "--reports",
+        dir.to_str().unwrap(),
+        "--defect",
+        "code-returned-in-reply",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    for file in ["report.json", "junit.xml", "report.md", "report.html"] {
+        let text = std::fs::read_to_string(dir.join("latest").join(file)).unwrap();
+        // Device ids are 32 hex digits (the scenarios' invented, unbound id aside).
+        let ids: Vec<String> = runs(&text, 32, |c| c.is_ascii_hexdigit())
+            .into_iter()
+            .filter(|id| id != "0123456789abcdef0123456789abcdef")
+            .collect();
+        assert!(ids.is_empty(), "{file}: device ids {ids:?}");
+        // Codes are 10 upper-case letters and digits.
+        let codes: Vec<String> = runs(&text, 10, |c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            .into_iter()
+            .filter(|r| {
+                r.chars().any(|c| c.is_ascii_digit()) && r.chars().any(|c| c.is_ascii_uppercase())
+            })
+            // Shapes of codes (check_codes shows 9 for a digit, A for a letter) are no codes.
+            .filter(|r| !r.chars().all(|c| c == 'A' || c == '9'))
+            .collect();
+        assert!(codes.is_empty(), "{file}: codes {codes:?}");
+        // Strings are 10 digits then a two-digit index.
+        // (The users' test phone numbers, +4477009…, are no strings.)
+        let strings: Vec<String> = runs(&text, 12, |c| c.is_ascii_digit())
+            .into_iter()
+            .filter(|r| !r.starts_with("4477009"))
+            .collect();
+        assert!(strings.is_empty(), "{file}: strings {strings:?}");
+        assert!(
+            !text.contains("swivel-harness-secret"),
+            "{file}: the agent secret"
+        );
+        assert!(
+            text.contains("[code]"),
+            "{file}: no redaction marker at all?"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -71,6 +71,11 @@ impl CaseRun<'_> {
             Step::Reprovision { user, node, expect } => {
                 let name = self.username(user);
                 let (got, reply, why) = acceptance(control.reprovision(&name, *node).await)?;
+                // A server that (wrongly) returns the code to the requester must not get
+                // it into the report either.
+                if let Some(code) = reply.as_ref().and_then(|r| r["code"].as_str()) {
+                    self.redactor.learn(code, SecretKind::Code);
+                }
                 let body = reply.map(|r| r.to_string()).unwrap_or_default();
                 self.vars.set("last_reprovision_reply", body.clone());
                 self.note_control(
