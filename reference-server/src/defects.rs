@@ -68,6 +68,8 @@ pub enum Defect {
     CompleteUrlWrongLayout,
     /// QR-1: the QR endpoint answers plain text instead of a PNG.
     QrNotPng,
+    /// QR-1: the QR image encodes another text than the one asked for.
+    QrWrongPayload,
     /// CL-3: strings are released only on the node that provisioned the device.
     StringsNodeLocal,
     /// LOG-1: the code-created line is not written.
@@ -119,6 +121,7 @@ pub const ALL_DEFECTS: &[Defect] = &[
     Defect::ProvisionUrlWithoutCode,
     Defect::CompleteUrlWrongLayout,
     Defect::QrNotPng,
+    Defect::QrWrongPayload,
     Defect::StringsNodeLocal,
     Defect::Log1Missing,
     Defect::Log2Missing,
@@ -163,6 +166,7 @@ impl Defect {
             Defect::ProvisionUrlWithoutCode => "provision-url-without-code",
             Defect::CompleteUrlWrongLayout => "complete-url-wrong-layout",
             Defect::QrNotPng => "qr-not-png",
+            Defect::QrWrongPayload => "qr-wrong-payload",
             Defect::StringsNodeLocal => "strings-node-local",
             Defect::Log1Missing => "log-1-missing",
             Defect::Log2Missing => "log-2-missing",
@@ -207,6 +211,7 @@ impl Defect {
             Defect::ProvisionUrlWithoutCode => "URL-1",
             Defect::CompleteUrlWrongLayout => "URL-2",
             Defect::QrNotPng => "QR-1",
+            Defect::QrWrongPayload => "QR-1",
             Defect::StringsNodeLocal => "CL-3",
             Defect::Log1Missing => "LOG-1",
             Defect::Log2Missing => "LOG-2",
@@ -275,6 +280,7 @@ impl Defect {
                 "the complete URL is <base><username>/<site-id>/<code>"
             }
             Defect::QrNotPng => "the QR endpoint answers text/plain instead of a PNG",
+            Defect::QrWrongPayload => "the QR image encodes another text than the one asked for",
             Defect::StringsNodeLocal => {
                 "strings are refused on any node but the one that provisioned the device"
             }

@@ -6,6 +6,7 @@
 
 use super::exchange::{Call, Outcome};
 use super::http::Fetched;
+use super::qr::decode_qr_png;
 use super::reply::{Reply, ReplyKind, parse_reply};
 use super::xml::clip;
 use crate::profile::WireProfile;
@@ -62,7 +63,19 @@ pub(crate) fn classify(
             },
             None,
         ),
-        Call::QrCode => (qr_outcome(status, fetched), None),
+        Call::QrCode => match qr_outcome(status, fetched) {
+            Outcome::Pass => match decode_qr_png(&fetched.body) {
+                Ok(text) => (
+                    Outcome::Pass,
+                    Some(Reply {
+                        qr_text: Some(text),
+                        ..Reply::default()
+                    }),
+                ),
+                Err(why) => (Outcome::Malformed(format!("QR image: {why}")), None),
+            },
+            other => (other, None),
+        },
         Call::Get => (
             if ok {
                 Outcome::Pass
@@ -296,9 +309,14 @@ mod tests {
             Outcome::Http(400)
         );
         let mut png = fetched(200, "");
-        png.body = b"\x89PNG\r\n\x1a\nrest".to_vec();
+        png.body = swivel_reference_server::http::qr::qr_png("payload").unwrap();
         png.content_type = Some("image/png".into());
         assert_eq!(judge(Call::QrCode, &png), Outcome::Pass);
+        // A PNG signature alone is no QR image.
+        png.body = b"\x89PNG\r\n\x1a\nrest".to_vec();
+        assert!(
+            matches!(judge(Call::QrCode, &png), Outcome::Malformed(m) if m.contains("QR image"))
+        );
         png.body = b"GIF89a".to_vec();
         assert!(matches!(judge(Call::QrCode, &png), Outcome::Malformed(_)));
         png.content_type = Some("text/html".into());

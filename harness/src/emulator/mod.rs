@@ -10,7 +10,7 @@
 //! - `xml`: the safe reply reader; [`reply`]: what a reply says ([`Reply`]).
 //! - [`classify`]: reply → [`Outcome`] per call kind.
 //! - [`exchange`]: [`Exchange`], [`Call`], [`Outcome`].
-//! - [`app_message`]: the app's messages; [`otc`]: OTC-1.
+//! - [`app_message`]: the app's messages; [`otc`]: OTC-1; [`qr`]: reading QR images.
 
 pub mod app_message;
 pub mod classify;
@@ -18,6 +18,7 @@ pub mod client;
 pub mod exchange;
 mod http;
 pub mod otc;
+pub mod qr;
 pub mod reply;
 pub mod request;
 mod xml;

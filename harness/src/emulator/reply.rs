@@ -48,6 +48,8 @@ pub struct Reply {
     pub token_index: Option<u32>,
     /// The server settings of an SSD reply.
     pub ssd: Option<SsdSettings>,
+    /// What a QR image decodes to (QR-1).
+    pub qr_text: Option<String>,
 }
 
 /// Which document a call expects.

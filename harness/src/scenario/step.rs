@@ -329,7 +329,7 @@ pub enum Step {
         #[serde(default)]
         non_strict: Vec<String>,
     },
-    /// The QR image of a payload.
+    /// The QR image of a payload; a PASS must decode back to the payload.
     QrCode {
         /// Payload.
         text: String,

@@ -110,6 +110,14 @@ pub async fn qr_code(
         // qr-not-png: a 200 that is no image, so only QR-1 breaks (the request is fine).
         return (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], "QR").into_response();
     }
+    // qr-wrong-payload: a valid QR image, but not of the complete URL asked for.
+    let wrong;
+    let text = if node.core.has_defect(Defect::QrWrongPayload) {
+        wrong = format!("{text}#not-this-one");
+        &wrong
+    } else {
+        text
+    };
     match qr_png(text) {
         Ok(png) => (
             StatusCode::OK,

@@ -58,6 +58,7 @@ async fn probe(defect: Defect, s: &Server) -> Verdict {
         Defect::ProvisionUrlWithoutCode => url1_provision_url_carries_the_code(s).await,
         Defect::CompleteUrlWrongLayout => url2_complete_url_layout(s).await,
         Defect::QrNotPng => qr1_qr_code_is_a_png(s).await,
+        Defect::QrWrongPayload => qr1_qr_code_encodes_the_payload(s).await,
         Defect::StringsNodeLocal => cl3_strings_from_another_node(s).await,
         Defect::Log1Missing => logged(s, "Provision code created for user \"alice\"").await,
         Defect::Log2Missing => {
@@ -429,6 +430,25 @@ async fn url2_complete_url_layout(s: &Server) -> Verdict {
     })
 }
 
+/// The reference renderer is deterministic: the image must be exactly the QR of the text.
+async fn qr1_qr_code_encodes_the_payload(s: &Server) -> Verdict {
+    let text = format!("http://smc.swivelsecure.com/smc/complete/{SITE_ID}/alice/ABCDEFGHJK");
+    let body = s
+        .http
+        .get(format!("{}/pinsafe/userportal/getQRCode", s.node_url(1)))
+        .query(&[("text", text.as_str())])
+        .send()
+        .await
+        .expect("the node answered")
+        .bytes()
+        .await
+        .expect("the body was read");
+    let expected = swivel_reference_server::http::qr::qr_png(&text).expect("the text encodes");
+    holds(body[..] == expected[..], || {
+        format!("the image ({} bytes) is not the QR of {text:?}", body.len())
+    })
+}
+
 async fn qr1_qr_code_is_a_png(s: &Server) -> Verdict {
     let response = s
         .http
@@ -534,6 +554,7 @@ defect_tests! {
     url1_provision_url_without_code => ProvisionUrlWithoutCode,
     url2_complete_url_wrong_layout => CompleteUrlWrongLayout,
     qr1_qr_not_png => QrNotPng,
+    qr1_qr_wrong_payload => QrWrongPayload,
     cl3_strings_node_local => StringsNodeLocal,
     log1_log_1_missing => Log1Missing,
     log2_log_2_missing => Log2Missing,

@@ -287,6 +287,21 @@ impl CaseRun<'_> {
                     format!("index {got:?}"),
                 ));
             }
+            Step::QrCode { text, .. } => {
+                let want = self.vars.expand(text)?;
+                let got = reply.and_then(|r| r.qr_text.clone());
+                return Ok(judge(
+                    got.as_deref() == Some(want.as_str()),
+                    "a QR image that decodes to the requested text",
+                    match got {
+                        Some(g) if g == want => {
+                            "the image decodes to the requested text".to_string()
+                        }
+                        Some(g) => format!("the image decodes to {g:?}"),
+                        None => "the image does not decode".to_string(),
+                    },
+                ));
+            }
             Step::Ssd {
                 port_of_node: Some(k),
                 ..

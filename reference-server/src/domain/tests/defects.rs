@@ -319,6 +319,28 @@ async fn qr_not_png_breaks_qr1() {
     assert_eq!(&body[..], b"QR");
 }
 
+#[tokio::test]
+async fn qr_wrong_payload_breaks_qr1() {
+    use crate::http::portal::qr_code;
+    use crate::http::qr::qr_png;
+    use crate::http::{NodeLimits, NodeState};
+    use axum::extract::{Query, State};
+
+    let text = "http://x/S/alice/C";
+    let node = NodeState {
+        core: with(Defect::QrWrongPayload),
+        node: 1,
+        limits: NodeLimits::default(),
+    };
+    let params = [("text".to_string(), text.to_string())].into();
+    let response = qr_code(State(node), Query(params)).await;
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    assert!(body.starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert_ne!(&body[..], &qr_png(text).unwrap()[..]);
+}
+
 #[test]
 fn strings_node_local_breaks_cl3() {
     let core = with(Defect::StringsNodeLocal);
