@@ -204,3 +204,80 @@ fn two_shards_merge_to_the_request_count_of_one_run() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Starts `serve` with TLS on free ports; returns the child, node 1's URL and the control
+/// URL, and writes the served certificate to `cert`.
+fn serve_tls(cert: &Path) -> (std::process::Child, String, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--control-bind",
+            "127.0.0.1:0",
+            "--control-token",
+            "t",
+            "--tls",
+        ])
+        .args(["--write-cert", cert.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (mut node, mut control) = (String::new(), String::new());
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("node 1:") {
+            node = rest.split_whitespace().next().unwrap().to_string();
+        } else if let Some(rest) = line.strip_prefix("control:") {
+            control = rest.trim().to_string();
+        }
+        if line.contains("press Ctrl-C") {
+            break;
+        }
+    }
+    (child, node, control)
+}
+
+#[test]
+fn load_against_an_https_target_trusts_its_ca_certificate() {
+    let dir = scratch("https");
+    let cert = dir.join("ca.pem");
+    let (mut server, node, control) = serve_tls(&cert);
+    let target = [
+        "--target",
+        &node,
+        "--control-url",
+        &control,
+        "--control-token",
+        "t",
+    ];
+    let out = load(
+        &dir,
+        "provision-storm",
+        2,
+        2,
+        &[&target[..], &["--ca-cert", cert.to_str().unwrap()]].concat(),
+    );
+    let with_ca = summary_of(&dir);
+    let _ = std::fs::remove_dir_all(dir.join("reports"));
+    let untrusted = load(&dir, "provision-storm", 2, 1, &target);
+    let without_ca = summary_of(&dir);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(with_ca["protocol"]["checks_passed"].as_u64().unwrap() > 0);
+    assert_eq!(with_ca["protocol"]["transport_errors"], 0);
+    // Without the CA the self-signed certificate is refused: transport errors, a failed run.
+    assert_eq!(untrusted.status.code(), Some(1));
+    assert!(without_ca["protocol"]["transport_errors"].as_u64().unwrap() > 0);
+    assert_eq!(without_ca["protocol"]["protocol_error_total"], 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -74,6 +74,13 @@ pub struct LoadArgs {
         default_value = "swivel-harness-secret"
     )]
     agent_secret: String,
+    /// Trust this CA certificate (PEM) for an HTTPS target.
+    #[arg(long)]
+    ca_cert: Option<PathBuf>,
+    /// Accept any certificate (self-signed test servers only); same as goose's
+    /// --accept-invalid-certs.
+    #[arg(long)]
+    insecure: bool,
     /// Existing users, one `username,pin` per line, where users cannot be created.
     #[arg(long, value_name = "FILE")]
     user_pool: Option<PathBuf>,
@@ -268,6 +275,20 @@ pub async fn run(mut args: LoadArgs) -> anyhow::Result<u8> {
         bail!("no load profile {persona:?}; `load --list-profiles` shows them");
     }
     let profile = Arc::new(WireProfile::load(&args.wire_profile)?);
+    let ca_cert_pem = match &args.ca_cert {
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .with_context(|| format!("cannot read --ca-cert {}", path.display()))?;
+            reqwest::Certificate::from_pem_bundle(&pem).with_context(|| {
+                format!("--ca-cert {} holds no PEM certificate", path.display())
+            })?;
+            Some(pem)
+        }
+        None => None,
+    };
+    if args.insecure {
+        args.goose.accept_invalid_certs = true;
+    }
     let shard = args.shard.unwrap_or_default();
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let goose_users = args
@@ -321,6 +342,7 @@ pub async fn run(mut args: LoadArgs) -> anyhow::Result<u8> {
         session_sharing: target.sharing,
         pool: users,
         goose_users,
+        ca_cert_pem,
         stats: LoadStats::default(),
     });
 

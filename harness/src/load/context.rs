@@ -26,6 +26,8 @@ pub struct LoadContext {
     pub pool: Vec<PoolUser>,
     /// Goose users the pool is divided between.
     pub goose_users: usize,
+    /// A CA certificate (PEM) to trust for HTTPS targets, beside the system roots.
+    pub ca_cert_pem: Option<Vec<u8>>,
     /// Counters.
     pub stats: LoadStats,
 }
@@ -39,6 +41,8 @@ pub struct UserState {
     pub next: usize,
     /// A provisioned device of this goose user: (pool position, device id).
     pub device: Option<(usize, String)>,
+    /// Whether this goose user's HTTP client trusts `ca_cert_pem` yet.
+    pub client_ready: bool,
 }
 
 impl UserState {

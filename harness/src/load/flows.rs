@@ -401,6 +401,29 @@ pub fn next_position(user: &mut GooseUser, ctx: &LoadContext) -> StepResult<usiz
     })
 }
 
+/// Timeout of a goose user's own client (goose's default request timeout).
+const CLIENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Gives this goose user a client that trusts the run's CA certificate (`--ca-cert`),
+/// once, before its first request. Without one, goose's own client is used as it is.
+pub async fn ensure_client(user: &mut GooseUser, ctx: &LoadContext) -> StepResult<()> {
+    let Some(pem) = &ctx.ca_cert_pem else {
+        return Ok(());
+    };
+    if state(user, ctx).client_ready {
+        return Ok(());
+    }
+    let certs = reqwest::Certificate::from_pem_bundle(pem)
+        .map_err(|e| Box::new(TransactionError::Custom(format!("--ca-cert: {e}"))))?;
+    let builder = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(CLIENT_TIMEOUT)
+        .tls_certs_merge(certs);
+    user.set_client_builder(builder).await.map_err(Box::new)?;
+    state(user, ctx).client_ready = true;
+    Ok(())
+}
+
 /// Wraps an async step function as a goose transaction with the shared context.
 #[macro_export]
 macro_rules! load_transaction {
@@ -408,7 +431,10 @@ macro_rules! load_transaction {
         let ctx: std::sync::Arc<$crate::load::LoadContext> = $ctx.clone();
         goose::prelude::Transaction::new(std::sync::Arc::new(move |user| {
             let ctx = ctx.clone();
-            Box::pin(async move { $func(user, &ctx).await })
+            Box::pin(async move {
+                $crate::load::flows::ensure_client(user, &ctx).await?;
+                $func(user, &ctx).await
+            })
         }))
         .set_name($name)
     }};
