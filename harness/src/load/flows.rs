@@ -188,6 +188,23 @@ pub async fn read_code(
     }
 }
 
+/// Sends a Provision for pool user `position` with `code` to `node`: the request's
+/// metric, the body, the parsed reply and its outcome key.
+async fn send_provision(
+    user: &mut GooseUser,
+    ctx: &LoadContext,
+    position: usize,
+    node: usize,
+    code: &str,
+    name: &str,
+) -> StepResult<(GooseRequestMetric, String, Option<Reply>, String)> {
+    let username = &ctx.pool[position].username;
+    let body = provision_xml(&ctx.profile, username, code, "swivel-harness load", None);
+    let (metric, text, reply) = agent_xml(user, ctx, node, body, name).await?;
+    let got = outcome(ctx, &reply);
+    Ok((metric, text, reply, got))
+}
+
 /// Provision that must succeed: returns the device id (PC-*, DEV-1).
 pub async fn provision_ok(
     user: &mut GooseUser,
@@ -197,15 +214,8 @@ pub async fn provision_ok(
     code: &str,
     name: &str,
 ) -> StepResult<String> {
-    let body = provision_xml(
-        &ctx.profile,
-        &ctx.pool[position].username,
-        code,
-        "swivel-harness load",
-        None,
-    );
-    let (mut metric, text, reply) = agent_xml(user, ctx, node, body, name).await?;
-    let got = outcome(ctx, &reply);
+    let (mut metric, text, reply, got) =
+        send_provision(user, ctx, position, node, code, name).await?;
     match reply.and_then(|r| r.device_id).filter(|id| !id.is_empty()) {
         Some(id) if got == "PASS" => {
             ctx.stats.pass();
@@ -230,19 +240,11 @@ pub async fn provision_refused(
     code: &str,
     name: &str,
     rule: &str,
-) -> StepResult<bool> {
-    let body = provision_xml(
-        &ctx.profile,
-        &ctx.pool[position].username,
-        code,
-        "swivel-harness load",
-        None,
-    );
-    let (mut metric, text, reply) = agent_xml(user, ctx, node, body, name).await?;
-    let got = outcome(ctx, &reply);
+) -> StepResult<()> {
+    let (mut metric, text, _, got) = send_provision(user, ctx, position, node, code, name).await?;
     if got == "FAIL:PROVISION_FAILURE" {
         ctx.stats.expected_refusal();
-        Ok(true)
+        Ok(())
     } else {
         Err(protocol_error(
             user,
