@@ -63,6 +63,26 @@ fn protocol_error(
     }
 }
 
+/// Sends one named request through goose (so it lands in goose's metrics) and reads
+/// its body; transport errors and unexpected statuses are counted by [`body_of`].
+async fn send(
+    user: &mut GooseUser,
+    ctx: &LoadContext,
+    method: GooseMethod,
+    url: &str,
+    builder: reqwest::RequestBuilder,
+    name: &str,
+) -> StepResult<(GooseRequestMetric, String)> {
+    let request = GooseRequest::builder()
+        .method(method)
+        .path(url)
+        .name(name)
+        .set_request_builder(builder)
+        .build();
+    let goose = user.request(request).await?;
+    body_of(user, ctx, goose, name).await
+}
+
 async fn control(
     user: &mut GooseUser,
     ctx: &LoadContext,
@@ -78,14 +98,7 @@ async fn control(
     if let Some(json) = json {
         builder = builder.json(&json);
     }
-    let request = GooseRequest::builder()
-        .method(method)
-        .path(url.as_str())
-        .name(name)
-        .set_request_builder(builder)
-        .build();
-    let goose = user.request(request).await?;
-    let (metric, text) = body_of(user, ctx, goose, name).await?;
+    let (metric, text) = send(user, ctx, method, &url, builder, name).await?;
     Ok((metric, serde_json::from_str(&text).unwrap_or(Value::Null)))
 }
 
@@ -105,14 +118,7 @@ async fn agent_xml(
         .get_request_builder(&GooseMethod::Post, &url)?
         .header(header::CONTENT_TYPE, "text/xml; charset=utf-8")
         .body(body);
-    let request = GooseRequest::builder()
-        .method(GooseMethod::Post)
-        .path(url.as_str())
-        .name(name)
-        .set_request_builder(builder)
-        .build();
-    let goose = user.request(request).await?;
-    let (metric, text) = body_of(user, ctx, goose, name).await?;
+    let (metric, text) = send(user, ctx, GooseMethod::Post, &url, builder, name).await?;
     let reply = parse_reply(text.as_bytes(), ReplyKind::Sas, &ctx.profile).ok();
     Ok((metric, text, reply))
 }
@@ -134,9 +140,7 @@ pub async fn issue_code(
     node: usize,
 ) -> StepResult<String> {
     let username = &ctx.pool[position].username;
-    let encoded =
-        percent_encoding::utf8_percent_encode(username, percent_encoding::NON_ALPHANUMERIC)
-            .to_string();
+    let encoded = crate::control::encode(username);
     control(
         user,
         ctx,
@@ -156,9 +160,7 @@ pub async fn read_code(
     position: usize,
 ) -> StepResult<String> {
     let username = &ctx.pool[position].username;
-    let encoded =
-        percent_encoding::utf8_percent_encode(username, percent_encoding::NON_ALPHANUMERIC)
-            .to_string();
+    let encoded = crate::control::encode(username);
     let (mut metric, outbox) = control(
         user,
         ctx,
@@ -368,14 +370,15 @@ pub async fn self_provision(
     let builder = user
         .get_request_builder(&GooseMethod::Post, &url)?
         .form(&form);
-    let request = GooseRequest::builder()
-        .method(GooseMethod::Post)
-        .path(url.as_str())
-        .name("self-provision")
-        .set_request_builder(builder)
-        .build();
-    let goose = user.request(request).await?;
-    body_of(user, ctx, goose, "self-provision").await?;
+    send(
+        user,
+        ctx,
+        GooseMethod::Post,
+        &url,
+        builder,
+        "self-provision",
+    )
+    .await?;
     ctx.stats.pass();
     Ok(())
 }
