@@ -24,7 +24,6 @@
 //! Run: `cargo bench -p swivel-harness --bench goose_vs_wrk`.
 
 use std::error::Error;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -39,8 +38,6 @@ use goose::test_plan::TestPlanStepAction;
 use swivel_reference_server::clock::ManualClock;
 use swivel_reference_server::cluster::{self, ClusterConfig, RunningCluster};
 use swivel_reference_server::domain::CoreConfig;
-use swivel_reference_server::http::NodeLimits;
-use swivel_reference_server::transport::ServeLimits;
 
 type BoxError = Box<dyn Error + Send + Sync>;
 
@@ -317,19 +314,11 @@ async fn goose_run(host: &str, s: &Settings) -> Result<GooseRun, BoxError> {
 // The run.
 
 async fn start_reference() -> Result<RunningCluster, BoxError> {
-    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
-    Ok(cluster::start(ClusterConfig {
-        bind: loopback,
-        control_bind: loopback,
-        control_token: "bench".to_string(),
-        core: CoreConfig::default(),
-        users: Vec::new(),
-        tls: None,
-        clock: Arc::new(ManualClock::fixed()),
-        node_limits: NodeLimits::default(),
-        serve_limits: ServeLimits::default(),
-        advertised_host: None,
-    })
+    Ok(cluster::start(ClusterConfig::loopback(
+        CoreConfig::default(),
+        Arc::new(ManualClock::fixed()),
+        "bench",
+    ))
     .await?)
 }
 

@@ -2,7 +2,6 @@
 //! and against the real reference server: every hostile reply ends in a judged outcome,
 //! quickly, without a panic or a hang; a real provisioning flow passes end to end.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,8 +14,7 @@ use swivel_harness::profile::WireProfile;
 use swivel_reference_server::clock::ManualClock;
 use swivel_reference_server::cluster::{self, ClusterConfig, RunningCluster};
 use swivel_reference_server::domain::CoreConfig;
-use swivel_reference_server::http::NodeLimits;
-use swivel_reference_server::transport::{ServeLimits, TlsSource};
+use swivel_reference_server::transport::TlsSource;
 use swivel_reference_server::users_file::default_users;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -189,18 +187,10 @@ async fn reference_server() -> RunningCluster {
 }
 
 async fn reference_server_with(tls: Option<TlsSource>) -> RunningCluster {
-    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
     cluster::start(ClusterConfig {
-        bind: loopback,
-        control_bind: loopback,
-        control_token: "t".to_string(),
-        core: CoreConfig::default(),
         users: default_users().expect("default users load"),
         tls,
-        clock: Arc::new(ManualClock::fixed()),
-        node_limits: NodeLimits::default(),
-        serve_limits: ServeLimits::default(),
-        advertised_host: None,
+        ..ClusterConfig::loopback(CoreConfig::default(), Arc::new(ManualClock::fixed()), "t")
     })
     .await
     .expect("reference server starts")

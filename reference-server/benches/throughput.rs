@@ -50,7 +50,6 @@ use swivel_reference_server::cluster::{self, ClusterConfig, RunningCluster};
 use swivel_reference_server::domain::provision::ProvisionRequest;
 use swivel_reference_server::domain::users::{Transport, TransportKind, UserSpec};
 use swivel_reference_server::domain::{Core, CoreConfig};
-use swivel_reference_server::http::NodeLimits;
 use swivel_reference_server::transport::{ServeLimits, serve};
 
 type BoxError = Box<dyn Error + Send + Sync>;
@@ -342,18 +341,11 @@ fn loopback() -> SocketAddr {
 
 /// The reference server: one node, manual clock, no initial users.
 async fn start_reference() -> Result<(RunningCluster, SocketAddr), BoxError> {
-    let cluster = cluster::start(ClusterConfig {
-        bind: loopback(),
-        control_bind: loopback(),
-        control_token: "bench".to_string(),
-        core: CoreConfig::default(),
-        users: Vec::new(),
-        tls: None,
-        clock: Arc::new(ManualClock::fixed()),
-        node_limits: NodeLimits::default(),
-        serve_limits: ServeLimits::default(),
-        advertised_host: None,
-    })
+    let cluster = cluster::start(ClusterConfig::loopback(
+        CoreConfig::default(),
+        Arc::new(ManualClock::fixed()),
+        "bench",
+    ))
     .await?;
     let url = cluster.node_urls.first().ok_or("the cluster has no node")?;
     let addr = url.trim_start_matches("http://").parse()?;

@@ -46,6 +46,31 @@ pub struct ClusterConfig {
     pub advertised_host: Option<String>,
 }
 
+impl ClusterConfig {
+    /// A server on ephemeral loopback ports (nodes and control API), with no users, no
+    /// TLS and default limits: what tests, benches and the embedded targets start. Change
+    /// any field with struct update syntax.
+    pub fn loopback(
+        core: CoreConfig,
+        clock: SharedClock,
+        control_token: impl Into<String>,
+    ) -> Self {
+        let any_port = SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0));
+        Self {
+            bind: any_port,
+            control_bind: any_port,
+            control_token: control_token.into(),
+            core,
+            users: Vec::new(),
+            tls: None,
+            clock,
+            node_limits: NodeLimits::default(),
+            serve_limits: ServeLimits::default(),
+            advertised_host: None,
+        }
+    }
+}
+
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {

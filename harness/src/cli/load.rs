@@ -6,7 +6,6 @@
 //! when every protocol check held and every threshold passed, 1 otherwise, 2 on a usage
 //! or environment error.
 
-use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -27,7 +26,6 @@ use swivel_reference_server::cluster::{ClusterConfig, RunningCluster, start};
 use swivel_reference_server::defects::{Defect, DefectSet};
 use swivel_reference_server::domain::CoreConfig;
 use swivel_reference_server::domain::users::{Transport, TransportKind, UserSpec};
-use swivel_reference_server::http::NodeLimits;
 use swivel_reference_server::transport::ServeLimits;
 
 use super::OnOff;
@@ -119,7 +117,6 @@ struct Target {
 }
 
 async fn embedded(args: &LoadArgs, persona: &str, users: &[PoolUser]) -> anyhow::Result<Target> {
-    let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
     let nodes = args
         .nodes
         .unwrap_or(if persona == personas::cluster_spread::NAME {
@@ -129,25 +126,18 @@ async fn embedded(args: &LoadArgs, persona: &str, users: &[PoolUser]) -> anyhow:
         });
     let sharing = args.session_sharing == Some(OnOff::On);
     let token = format!("load-{}", new_run_id());
+    let core = CoreConfig {
+        nodes,
+        session_sharing: sharing,
+        defects: args.defects.iter().copied().collect::<DefectSet>(),
+        ..CoreConfig::default()
+    };
     let server = start(ClusterConfig {
-        bind: loopback,
-        control_bind: loopback,
-        control_token: token.clone(),
-        core: CoreConfig {
-            nodes,
-            session_sharing: sharing,
-            defects: args.defects.iter().copied().collect::<DefectSet>(),
-            ..CoreConfig::default()
-        },
-        users: Vec::new(),
-        tls: None,
-        clock: Arc::new(SystemClock::new()),
-        node_limits: NodeLimits::default(),
         serve_limits: ServeLimits {
             max_connections: 4096,
             ..ServeLimits::default()
         },
-        advertised_host: None,
+        ..ClusterConfig::loopback(core, Arc::new(SystemClock::new()), token.clone())
     })
     .await
     .context("cannot start the embedded reference server")?;

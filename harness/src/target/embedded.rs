@@ -1,15 +1,12 @@
 //! The embedded target: a fresh reference server per case on loopback ports, with the
 //! nodes and session sharing the case declares, a manual clock, and the run's defects.
 
-use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use swivel_reference_server::clock::ManualClock;
 use swivel_reference_server::cluster::{ClusterConfig, start};
 use swivel_reference_server::defects::DefectSet;
 use swivel_reference_server::domain::CoreConfig;
-use swivel_reference_server::http::NodeLimits;
-use swivel_reference_server::transport::ServeLimits;
 
 use super::{CONTROL_TIMEOUT, CaseEnv, PrepareError};
 use crate::control::ControlClient;
@@ -21,7 +18,6 @@ const EMBEDDED_TOKEN: &str = "embedded-control-token";
 
 /// Starts the server a case needs.
 pub async fn prepare(defects: &DefectSet, case: &Case) -> Result<CaseEnv, PrepareError> {
-    let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
     let core = CoreConfig {
         nodes: case.server.nodes.max(1),
         session_sharing: case.server.session_sharing == Sharing::On,
@@ -29,19 +25,8 @@ pub async fn prepare(defects: &DefectSet, case: &Case) -> Result<CaseEnv, Prepar
         ..CoreConfig::default()
     };
     let (agent_secret, site_id) = (core.agent_secret.clone(), core.site_id.clone());
-    let config = ClusterConfig {
-        bind: loopback,
-        control_bind: loopback,
-        control_token: EMBEDDED_TOKEN.into(),
-        core,
-        // Cases create their own users; the embedded server starts empty.
-        users: Vec::new(),
-        tls: None,
-        clock: Arc::new(ManualClock::fixed()),
-        node_limits: NodeLimits::default(),
-        serve_limits: ServeLimits::default(),
-        advertised_host: None,
-    };
+    // Cases create their own users; the embedded server starts empty.
+    let config = ClusterConfig::loopback(core, Arc::new(ManualClock::fixed()), EMBEDDED_TOKEN);
     let server = start(config)
         .await
         .map_err(|e| PrepareError::Environment(format!("embedded reference server: {e}")))?;

@@ -218,20 +218,14 @@ pub fn otc(strings: &[String], index: usize, pin: &str) -> String {
 
 /// Starts a cluster on 127.0.0.1 ephemeral ports with the default users and a manual clock.
 pub async fn start(opts: Opts) -> Server {
-    let loopback: SocketAddr = "127.0.0.1:0".parse().expect("a socket address");
+    let core = CoreConfig {
+        nodes: opts.nodes,
+        session_sharing: opts.sharing,
+        defects: opts.defects.iter().copied().collect(),
+        ..CoreConfig::default()
+    };
     let config = ClusterConfig {
-        bind: loopback,
-        control_bind: loopback,
-        control_token: TOKEN.to_string(),
-        core: CoreConfig {
-            nodes: opts.nodes,
-            session_sharing: opts.sharing,
-            defects: opts.defects.iter().copied().collect(),
-            ..CoreConfig::default()
-        },
         users: default_users().expect("the built-in users parse"),
-        tls: None,
-        clock: Arc::new(ManualClock::fixed()),
         node_limits: NodeLimits {
             body_timeout: opts.body_timeout,
             ..NodeLimits::default()
@@ -240,7 +234,7 @@ pub async fn start(opts: Opts) -> Server {
             header_read_timeout: Duration::from_secs(1),
             ..ServeLimits::default()
         },
-        advertised_host: None,
+        ..ClusterConfig::loopback(core, Arc::new(ManualClock::fixed()), TOKEN)
     };
     let cluster = cluster::start(config).await.expect("the cluster starts");
     let http = reqwest::Client::builder()
