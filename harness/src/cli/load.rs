@@ -28,7 +28,7 @@ use swivel_reference_server::domain::CoreConfig;
 use swivel_reference_server::domain::users::{Transport, TransportKind, UserSpec};
 use swivel_reference_server::transport::ServeLimits;
 
-use super::OnOff;
+use super::{OnOff, RemoteArgs};
 
 /// The threshold applied when none is given.
 pub const DEFAULT_THRESHOLD: &str = "error-rate<1%";
@@ -49,36 +49,12 @@ pub struct LoadArgs {
     /// A node base URL with context (repeatable). Default: an embedded reference server.
     #[arg(long, value_name = "URL")]
     target: Vec<String>,
-    /// Control API of the target (codes are read from its outbox).
-    #[arg(long)]
-    control_url: Option<String>,
-    /// Control API token.
-    #[arg(long, env = "SWIVEL_CONTROL_TOKEN", hide_env_values = true)]
-    control_token: Option<String>,
-    /// Session sharing of the target (embedded: of the server started).
-    #[arg(long, value_enum)]
-    session_sharing: Option<OnOff>,
     /// Nodes of the embedded server (default 1; 2 for cluster-spread).
     #[arg(long)]
     nodes: Option<u16>,
     /// Defect switches of the embedded server.
     #[arg(long = "defect", value_name = "NAME")]
     defects: Vec<Defect>,
-    /// Agent secret for logins.
-    #[arg(
-        long,
-        env = "SWIVEL_AGENT_SECRET",
-        hide_env_values = true,
-        default_value = "swivel-harness-secret"
-    )]
-    agent_secret: String,
-    /// Trust this CA certificate (PEM) for an HTTPS target.
-    #[arg(long)]
-    ca_cert: Option<PathBuf>,
-    /// Accept any certificate (self-signed test servers only); same as goose's
-    /// --accept-invalid-certs.
-    #[arg(long)]
-    insecure: bool,
     /// Existing users, one `username,pin` per line, where users cannot be created.
     #[arg(long, value_name = "FILE")]
     user_pool: Option<PathBuf>,
@@ -94,6 +70,8 @@ pub struct LoadArgs {
     /// Protocol errors tolerated before the run fails.
     #[arg(long, default_value_t = 0)]
     max_protocol_errors: u64,
+    #[command(flatten)]
+    remote: RemoteArgs,
     #[command(flatten)]
     goose: GooseConfiguration,
 }
@@ -124,7 +102,7 @@ async fn embedded(args: &LoadArgs, persona: &str, users: &[PoolUser]) -> anyhow:
         } else {
             1
         });
-    let sharing = args.session_sharing == Some(OnOff::On);
+    let sharing = args.remote.session_sharing == Some(OnOff::On);
     let token = format!("load-{}", new_run_id());
     let core = CoreConfig {
         nodes,
@@ -180,14 +158,14 @@ async fn external(args: &LoadArgs, users: &[PoolUser], create: bool) -> anyhow::
     if !args.defects.is_empty() {
         bail!("--defect applies to the embedded server only");
     }
-    let (Some(url), Some(token)) = (&args.control_url, &args.control_token) else {
+    let (Some(url), Some(token)) = (&args.remote.control_url, &args.remote.control_token) else {
         bail!(
             "a load against --target needs its control API (--control-url and --control-token) to issue and read codes"
         );
     };
     let control = ControlClient::new(url, token, CONTROL_TIMEOUT)?;
     let health = control.health().await.context("control API")?;
-    let sharing = match args.session_sharing {
+    let sharing = match args.remote.session_sharing {
         Some(s) => s == OnOff::On,
         None => health["session_sharing"].as_bool().unwrap_or(false),
     };
@@ -265,18 +243,8 @@ pub async fn run(mut args: LoadArgs) -> anyhow::Result<u8> {
         bail!("no load profile {persona:?}; `load --list-profiles` shows them");
     }
     let profile = Arc::new(WireProfile::load(&args.wire_profile)?);
-    let ca_cert_pem = match &args.ca_cert {
-        Some(path) => {
-            let pem = std::fs::read(path)
-                .with_context(|| format!("cannot read --ca-cert {}", path.display()))?;
-            reqwest::Certificate::from_pem_bundle(&pem).with_context(|| {
-                format!("--ca-cert {} holds no PEM certificate", path.display())
-            })?;
-            Some(pem)
-        }
-        None => None,
-    };
-    if args.insecure {
+    let ca_cert_pem = args.remote.ca_cert_pem()?;
+    if args.remote.insecure {
         args.goose.accept_invalid_certs = true;
     }
     let shard = args.shard.unwrap_or_default();
@@ -328,7 +296,7 @@ pub async fn run(mut args: LoadArgs) -> anyhow::Result<u8> {
         nodes: target.nodes.clone(),
         control_url: target.control_url.clone(),
         control_token: target.control_token.clone(),
-        agent_secret: args.agent_secret.clone(),
+        agent_secret: args.remote.agent_secret.clone(),
         session_sharing: target.sharing,
         pool: users,
         goose_users,

@@ -10,6 +10,7 @@ mod serve;
 use std::io::Write;
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use swivel_harness::report::Selection;
 use swivel_harness::runner::select;
@@ -56,6 +57,49 @@ pub enum OnOff {
     On,
     /// Off.
     Off,
+}
+
+/// How `run` and `load` reach a running server (`--target`), and trust it over HTTPS.
+#[derive(Debug, Args)]
+pub struct RemoteArgs {
+    /// Control API of the target (it issues codes and shows the outbox and log).
+    #[arg(long)]
+    pub control_url: Option<String>,
+    /// Control API token.
+    #[arg(long, env = "SWIVEL_CONTROL_TOKEN", hide_env_values = true)]
+    pub control_token: Option<String>,
+    /// The target's session sharing, when its control API cannot tell (for `load`
+    /// without a target: that of the embedded server).
+    #[arg(long, value_enum)]
+    pub session_sharing: Option<OnOff>,
+    /// Agent secret for login requests.
+    #[arg(
+        long,
+        env = "SWIVEL_AGENT_SECRET",
+        hide_env_values = true,
+        default_value = "swivel-harness-secret"
+    )]
+    pub agent_secret: String,
+    /// Trust this CA certificate (PEM) for HTTPS targets.
+    #[arg(long)]
+    pub ca_cert: Option<PathBuf>,
+    /// Accept any certificate (self-signed test servers only).
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+impl RemoteArgs {
+    /// The `--ca-cert` file's contents, checked to hold a PEM certificate.
+    pub fn ca_cert_pem(&self) -> anyhow::Result<Option<Vec<u8>>> {
+        let Some(path) = &self.ca_cert else {
+            return Ok(None);
+        };
+        let pem = std::fs::read(path)
+            .with_context(|| format!("cannot read --ca-cert {}", path.display()))?;
+        reqwest::Certificate::from_pem_bundle(&pem)
+            .with_context(|| format!("--ca-cert {} holds no PEM certificate", path.display()))?;
+        Ok(Some(pem))
+    }
 }
 
 /// Which cases to run or list.

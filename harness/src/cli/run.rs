@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Args;
 use swivel_harness::emulator::{ClientOptions, MobileClient};
 use swivel_harness::profile::{Evidence, WireProfile};
@@ -19,7 +19,7 @@ use swivel_harness::verdict::Verdict;
 use swivel_reference_server::defects::{Defect, DefectSet};
 use tokio::sync::watch;
 
-use super::{OnOff, SelectArgs, load_cases};
+use super::{OnOff, RemoteArgs, SelectArgs, load_cases};
 
 /// Options of `run`.
 #[derive(Debug, Args)]
@@ -28,32 +28,9 @@ pub struct RunArgs {
     /// Default: a fresh embedded reference server per case.
     #[arg(long, value_name = "URL|FILE")]
     target: Vec<String>,
-    /// Control API of the target.
-    #[arg(long)]
-    control_url: Option<String>,
-    /// Control API token.
-    #[arg(long, env = "SWIVEL_CONTROL_TOKEN", hide_env_values = true)]
-    control_token: Option<String>,
-    /// The target's session sharing, when its control API cannot tell.
-    #[arg(long, value_enum)]
-    session_sharing: Option<OnOff>,
-    /// Agent secret for login requests.
-    #[arg(
-        long,
-        env = "SWIVEL_AGENT_SECRET",
-        hide_env_values = true,
-        default_value = "swivel-harness-secret"
-    )]
-    agent_secret: String,
     /// The target's Site ID.
     #[arg(long, default_value = "HARNESS01")]
     site_id: String,
-    /// Trust this CA certificate (PEM) for HTTPS targets.
-    #[arg(long)]
-    ca_cert: Option<PathBuf>,
-    /// Accept any certificate (self-signed test servers only).
-    #[arg(long)]
-    insecure: bool,
     /// Wire profile: a built-in name or a TOML file.
     #[arg(long, default_value = "agentxml-3.6")]
     profile: String,
@@ -76,12 +53,14 @@ pub struct RunArgs {
     #[arg(long, short)]
     quiet: bool,
     #[command(flatten)]
+    remote: RemoteArgs,
+    #[command(flatten)]
     select: SelectArgs,
 }
 
 async fn resolve_target(args: &RunArgs) -> anyhow::Result<TargetSpec> {
     if args.target.is_empty() {
-        if args.control_url.is_some() {
+        if args.remote.control_url.is_some() {
             bail!("--control-url needs --target");
         }
         return Ok(TargetSpec::Embedded {
@@ -95,11 +74,11 @@ async fn resolve_target(args: &RunArgs) -> anyhow::Result<TargetSpec> {
     }
     let (mut nodes, mut control_url, mut token, mut sharing) = (
         Vec::new(),
-        args.control_url.clone(),
-        args.control_token.clone(),
-        args.session_sharing.map(|s| s == OnOff::On),
+        args.remote.control_url.clone(),
+        args.remote.control_token.clone(),
+        args.remote.session_sharing.map(|s| s == OnOff::On),
     );
-    let (mut secret, mut site) = (args.agent_secret.clone(), args.site_id.clone());
+    let (mut secret, mut site) = (args.remote.agent_secret.clone(), args.site_id.clone());
     for t in &args.target {
         if t.ends_with(".toml") {
             let file = TargetFile::load(Path::new(t))?;
@@ -165,18 +144,13 @@ pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
         None => (Vec::new(), Vec::new()),
     };
     let profile = WireProfile::load(&args.profile)?;
-    let ca_cert_pem = match &args.ca_cert {
-        Some(p) => Some(
-            std::fs::read(p).with_context(|| format!("cannot read --ca-cert {}", p.display()))?,
-        ),
-        None => None,
-    };
+    let ca_cert_pem = args.remote.ca_cert_pem()?;
     let client = MobileClient::new(
         Arc::new(profile.clone()),
         ClientOptions {
             timeout: Duration::from_millis(args.request_timeout_ms.max(1)),
             ca_cert_pem,
-            insecure: args.insecure,
+            insecure: args.remote.insecure,
             ..ClientOptions::default()
         },
     )?;
