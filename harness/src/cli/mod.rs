@@ -123,30 +123,30 @@ pub struct SelectArgs {
 }
 
 impl SelectArgs {
-    /// No filter, the same extra suites.
-    pub fn default_with_scenarios(dirs: &[PathBuf]) -> Self {
-        Self {
-            scenarios: dirs.to_vec(),
-            ..Self::default()
+    /// The filters, as the report records them (no waivers file yet).
+    pub fn selection(&self) -> Selection {
+        Selection {
+            suites: self.suite.clone(),
+            cases: self.case.clone(),
+            tags: self.tag.clone(),
+            rules: self.rule.clone(),
+            waivers: None,
         }
     }
 }
 
-/// Loads the built-in suites and the user's, validates them, and applies the selection.
-pub fn load_cases(args: &SelectArgs) -> anyhow::Result<Vec<Case>> {
+/// Loads the built-in suites and those of `--scenarios`, and validates them together.
+pub fn load_all_cases(args: &SelectArgs) -> anyhow::Result<Vec<Case>> {
     let mut suites = scenario::load_builtin()?;
     for dir in &args.scenarios {
         suites.extend(scenario::load_dir(dir)?);
     }
-    let cases = scenario::load::validate(&suites)?;
-    let selection = Selection {
-        suites: args.suite.clone(),
-        cases: args.case.clone(),
-        tags: args.tag.clone(),
-        rules: args.rule.clone(),
-        waivers: None,
-    };
-    Ok(select::select(&selection, cases))
+    Ok(scenario::load::validate(&suites)?)
+}
+
+/// The loaded cases that the selection keeps.
+pub fn load_cases(args: &SelectArgs) -> anyhow::Result<Vec<Case>> {
+    Ok(select::select(&args.selection(), load_all_cases(args)?))
 }
 
 /// Writes to stdout, ignoring a closed pipe (`swivel-harness list | head` must not panic).

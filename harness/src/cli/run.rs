@@ -12,14 +12,14 @@ use clap::Args;
 use swivel_harness::emulator::{ClientOptions, MobileClient};
 use swivel_harness::profile::{Evidence, WireProfile};
 use swivel_harness::report::{ProfileInfo, RunReport, Selection, new_run_id};
-use swivel_harness::runner::{self, RunOptions, waivers};
+use swivel_harness::runner::{self, RunOptions, select, waivers};
 use swivel_harness::target::external::TargetFile;
 use swivel_harness::target::{ExternalSpec, TargetSpec};
 use swivel_harness::verdict::Verdict;
 use swivel_reference_server::defects::{Defect, DefectSet};
 use tokio::sync::watch;
 
-use super::{OnOff, RemoteArgs, SelectArgs, load_cases};
+use super::{OnOff, RemoteArgs, SelectArgs, load_all_cases};
 
 /// Options of `run`.
 #[derive(Debug, Args)]
@@ -129,12 +129,9 @@ fn interrupt_signal() -> watch::Receiver<bool> {
 
 /// Runs the conformance suites.
 pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
-    let cases = load_cases(&args.select)?;
-    if cases.is_empty() {
-        bail!("no case matches the selection; `swivel-harness list` shows what there is");
-    }
-    let all_ids = load_cases(&SelectArgs::default_with_scenarios(&args.select.scenarios))?;
-    let known: Vec<&str> = all_ids.iter().map(|c| c.id.as_str()).collect();
+    let all = load_all_cases(&args.select)?;
+    // Waivers are checked against every loaded case, not only the selected ones.
+    let known: Vec<&str> = all.iter().map(|c| c.id.as_str()).collect();
     let (waivers, waiver_problems) = match &args.waivers {
         Some(path) => {
             let w = waivers::load(path)?;
@@ -143,6 +140,10 @@ pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
         }
         None => (Vec::new(), Vec::new()),
     };
+    let cases = select::select(&args.select.selection(), all.clone());
+    if cases.is_empty() {
+        bail!("no case matches the selection; `swivel-harness list` shows what there is");
+    }
     let profile = WireProfile::load(&args.profile)?;
     let ca_cert_pem = args.remote.ca_cert_pem()?;
     let client = MobileClient::new(
@@ -158,11 +159,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
     let options = RunOptions {
         concurrency: args.jobs,
         selection: Selection {
-            suites: args.select.suite.clone(),
-            cases: args.select.case.clone(),
-            tags: args.select.tag.clone(),
-            rules: args.select.rule.clone(),
             waivers: args.waivers.as_ref().map(|p| p.display().to_string()),
+            ..args.select.selection()
         },
         waivers,
         waiver_problems,
