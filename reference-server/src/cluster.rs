@@ -15,6 +15,7 @@ use crate::domain::users::UserSpec;
 use crate::domain::{AdminError, Core, CoreConfig};
 use crate::http::control::{NodeInfo, control_router};
 use crate::http::{NodeLimits, node_router};
+use crate::profile::WireProfile;
 use crate::transport::{ServeLimits, TlsError, TlsSource, serve, tls_acceptor};
 
 /// How often expired codes are dropped from the session stores.
@@ -44,6 +45,8 @@ pub struct ClusterConfig {
     /// Host name the SSD and Provision URLs tell apps to use; default: the bind address
     /// (`localhost` when it is unspecified).
     pub advertised_host: Option<String>,
+    /// The wire every node speaks (`serve --wire-profile`); default `mobile-3.6`.
+    pub wire_profile: WireProfile,
 }
 
 impl ClusterConfig {
@@ -67,6 +70,7 @@ impl ClusterConfig {
             node_limits: NodeLimits::default(),
             serve_limits: ServeLimits::default(),
             advertised_host: None,
+            wire_profile: WireProfile::default_profile(),
         }
     }
 }

@@ -7,7 +7,9 @@
 //! - [`domain`]: users, policies, provision codes, devices, strings, log and outbox, with
 //!   no HTTP in it. Every operation names the rule IDs it implements.
 //! - [`defects`]: the switches that each break exactly one rule.
-//! - [`wire`]: the `agentxml-3.6` codec (a hostile-input-safe request parser and the
+//! - [`profile`]: wire profiles (`mobile-3.6`, `agentxml-3.6`, or a file), the data the
+//!   harness reads too; the server's own XML code below follows the loaded one.
+//! - [`wire`]: the server's codec (a hostile-input-safe request parser and the
 //!   reply writer).
 //! - [`http`]: axum routers for a node (Agent-XML, TokenIndex, self-service, QR, SSD,
 //!   landing page) and for the control API.
@@ -19,6 +21,7 @@ pub mod cluster;
 pub mod defects;
 pub mod domain;
 pub mod http;
+pub mod profile;
 pub mod transport;
 pub mod users_file;
 pub mod wire;

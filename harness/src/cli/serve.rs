@@ -149,6 +149,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
         node_limits: NodeLimits::default(),
         serve_limits: ServeLimits::default(),
         advertised_host: args.advertise_host.clone(),
+        wire_profile: swivel_harness::profile::WireProfile::default_profile(),
     };
     let cluster = start(config)
         .await

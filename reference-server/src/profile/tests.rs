@@ -1,18 +1,23 @@
 //! Tests of profile loading: the built-in profile, its evidence, and every validation
 //! error a hand-written profile can hit.
 
-use super::builtin::{AGENTXML_36_TOML, in_code};
+use super::builtin::{AGENTXML_36_TOML, MOBILE_36_TOML};
 use super::validate::is_xml_name;
 use super::*;
 
 fn builtin() -> WireProfile {
+    WireProfile::builtin("mobile-3.6").unwrap()
+}
+
+fn agentxml() -> WireProfile {
     WireProfile::builtin("agentxml-3.6").unwrap()
 }
 
-/// The built-in text with `from` replaced by `to` (which must occur exactly once).
+/// The default profile's text with `from` replaced by `to` (which must occur exactly
+/// once).
 fn edited(from: &str, to: &str) -> String {
-    assert_eq!(AGENTXML_36_TOML.matches(from).count(), 1, "{from}");
-    AGENTXML_36_TOML.replacen(from, to, 1)
+    assert_eq!(MOBILE_36_TOML.matches(from).count(), 1, "{from}");
+    MOBILE_36_TOML.replacen(from, to, 1)
 }
 
 fn invalid(text: &str) -> (String, String, String) {
@@ -27,30 +32,70 @@ fn invalid(text: &str) -> (String, String, String) {
 }
 
 #[test]
-fn builtin_profile_matches_protocol_section_9() {
+fn builtin_profiles_are_valid() {
+    for name in builtin::NAMES {
+        let text = if name == "mobile-3.6" {
+            MOBILE_36_TOML
+        } else {
+            AGENTXML_36_TOML
+        };
+        let p = WireProfile::from_toml(text, "built-in").unwrap();
+        assert_eq!(p.name, name);
+    }
+}
+
+#[test]
+fn default_profile_is_the_mobile_wire_of_protocol_section_9() {
     let p = builtin();
-    assert_eq!(p.name, "agentxml-3.6");
+    assert_eq!(p.name, "mobile-3.6");
     assert_eq!(p.version, "3.6");
     assert_eq!(p.source(), "built-in");
     assert_eq!(p.paths.agent_xml, "/AgentXML");
     assert_eq!(p.paths.token_index, "/TokenIndex");
     assert_eq!(p.paths.self_provision, "/reset/provision.jsp");
     assert_eq!(p.paths.qr_code, "/userportal/getQRCode");
-    assert_eq!(p.paths.ssd_lookup, "/ssd/lookup");
-    assert_eq!(p.paths.ssd_id_param, "id");
+    assert_eq!(p.requests.content_type, "application/xml; charset=utf-8");
+    assert!(!p.requests.xml_prolog);
+    assert!(!p.requests.provision_device_os);
+    assert!(!p.requests.strings_username);
+    assert_eq!(p.actions.provision, "provision");
+    assert_eq!(p.action_aliases.provision, ["Provision"]);
     assert_eq!(p.elements.request_root, "SASRequest");
     assert_eq!(p.elements.device_id, "Id");
     assert_eq!(p.actions.login, "login");
     assert_eq!(p.results.pass, "PASS");
-    assert_eq!(p.strings_separator, ";");
+    assert_eq!(p.strings.separator, ";");
+    assert_eq!(p.strings.layout, StringsLayout::Indexed);
+    assert_eq!(p.strings.position_zero.as_deref(), Some(""));
+    assert_eq!(p.strings.layout.position_of(5), 5);
+    assert_eq!(p.policies.shape(), "attributes");
+    assert_eq!(p.ssd.path, "/ssdserver/getServerDetails");
+    assert_eq!(p.ssd.root, "getServerDetailsResponse");
+    assert_eq!(p.ssd.result, "responseCode");
+    assert_eq!((p.ssd.pass.as_str(), p.ssd.yes.as_str()), ("0", "YES"));
+    assert_eq!(p.ssd.context, "connectionType");
     assert_eq!(WireProfile::default_profile(), p);
-    assert_eq!(WireProfile::load("agentxml-3.6").unwrap(), p);
+    assert_eq!(WireProfile::load("mobile-3.6").unwrap(), p);
     assert!(WireProfile::builtin("agentxml-9").is_none());
 }
 
 #[test]
-fn embedded_file_and_in_code_copy_are_identical() {
-    assert_eq!(builtin(), in_code());
+fn agentxml_profile_is_the_earlier_spelling() {
+    let p = agentxml();
+    assert_eq!(p.actions.provision, "Provision");
+    assert!(p.action_aliases.provision.is_empty());
+    assert!(p.requests.strings_username);
+    assert_eq!(p.strings.layout, StringsLayout::Packed);
+    assert_eq!(p.strings.layout.position_of(1), 0);
+    assert_eq!(p.policies.shape(), "elements");
+    assert_eq!(p.ssd.path, "/ssd/lookup");
+    assert_eq!(p.ssd.unknown_status, 404);
+    assert_eq!(p.ssd.error.as_deref(), Some("Error"));
+    assert_eq!(p.provision_spellings().collect::<Vec<_>>(), ["Provision"]);
+    assert_eq!(
+        builtin().provision_spellings().collect::<Vec<_>>(),
+        ["provision", "Provision"]
+    );
 }
 
 #[test]
@@ -72,16 +117,22 @@ fn every_evidence_key_names_an_existing_part() {
 fn parts_with_resolves_section_labels_and_overrides() {
     let p = builtin();
     let hint = p.parts_with(Evidence::Hint);
-    assert!(hint.contains(&"elements.provision_code".to_string()));
+    assert!(hint.contains(&"errors.PROVISION_FAILURE".to_string()));
     assert!(hint.contains(&"paths.token_index".to_string()));
+    assert!(hint.contains(&"policies.shape".to_string()));
     assert!(!hint.contains(&"elements.version".to_string()));
     let assumed = p.parts_with(Evidence::Assumed);
-    assert!(assumed.contains(&"errors.PROVISION_FAILURE".to_string()));
-    assert!(assumed.contains(&"paths.ssd_lookup".to_string()));
+    assert!(assumed.contains(&"errors.DEVICE_NOT_PROVISIONED".to_string()));
+    assert!(assumed.contains(&"strings.position_zero".to_string()));
+    assert!(assumed.contains(&"ssd.fail".to_string()));
+    let client = p.parts_with(Evidence::Client);
+    assert!(client.contains(&"actions.provision".to_string()));
+    assert!(client.contains(&"strings.layout".to_string()));
+    assert!(client.contains(&"ssd.path".to_string()));
     let doc = p.parts_with(Evidence::Doc);
     assert!(doc.contains(&"elements.version".to_string()));
     assert!(doc.contains(&"results.pass".to_string()));
-    let total = doc.len() + hint.len() + assumed.len();
+    let total = doc.len() + client.len() + hint.len() + assumed.len();
     assert_eq!(total, p.parts().len(), "each part has exactly one label");
 }
 
@@ -102,7 +153,7 @@ fn a_renamed_profile_loads_from_a_file() {
     let path = dir.join("custom.toml");
     std::fs::write(
         &path,
-        edited("name = \"agentxml-3.6\"", "name = \"custom\"")
+        edited("name = \"mobile-3.6\"", "name = \"custom\"")
             .replace("result = \"Result\"", "result = \"Outcome\""),
     )
     .unwrap();
@@ -118,7 +169,7 @@ fn missing_file_names_the_path_and_the_builtins() {
     let err = WireProfile::load("/nonexistent/profile.toml").unwrap_err();
     let text = err.to_string();
     assert!(text.contains("/nonexistent/profile.toml"), "{text}");
-    assert!(text.contains("agentxml-3.6"), "{text}");
+    assert!(text.contains("mobile-3.6, agentxml-3.6"), "{text}");
 }
 
 #[test]
@@ -148,7 +199,7 @@ fn not_toml_is_a_parse_error() {
 
 #[test]
 fn empty_name_is_refused() {
-    let (origin, field, problem) = invalid(&edited("name = \"agentxml-3.6\"", "name = \" \""));
+    let (origin, field, problem) = invalid(&edited("name = \"mobile-3.6\"", "name = \" \""));
     assert_eq!(origin, "test.toml");
     assert_eq!(field, "name");
     assert!(problem.contains("empty"));
@@ -175,8 +226,11 @@ fn path_with_query_is_refused() {
 
 #[test]
 fn bad_param_name_is_refused() {
-    let (_, field, _) = invalid(&edited("ssd_id_param = \"id\"", "ssd_id_param = \"a&b\""));
-    assert_eq!(field, "paths.ssd_id_param");
+    let (_, field, _) = invalid(&edited(
+        "qr_text_param = \"text\"",
+        "qr_text_param = \"a&b\"",
+    ));
+    assert_eq!(field, "paths.qr_text_param");
 }
 
 #[test]
@@ -222,11 +276,8 @@ fn two_errors_with_one_spelling_are_refused() {
 
 #[test]
 fn empty_separator_and_blank_action_are_refused() {
-    let (_, field, _) = invalid(&edited(
-        "strings_separator = \";\"",
-        "strings_separator = \"\"",
-    ));
-    assert_eq!(field, "strings_separator");
+    let (_, field, _) = invalid(&edited("separator = \";\"", "separator = \"\""));
+    assert_eq!(field, "strings.separator");
     let (_, field, _) = invalid(&edited("ping = \"ping\"", "ping = \" ping\""));
     assert_eq!(field, "actions.ping");
 }
@@ -252,4 +303,64 @@ fn unknown_evidence_label_is_a_parse_error() {
     let err = WireProfile::from_toml(&edited("results = \"DOC\"", "results = \"GUESS\""), "t")
         .unwrap_err();
     assert!(matches!(err, ProfileError::Parse { .. }), "{err}");
+}
+
+#[test]
+fn strings_layout_and_position_zero_must_agree() {
+    let (_, field, _) = invalid(&edited("position_zero = \"\"\n", ""));
+    assert_eq!(field, "strings.position_zero");
+    let (_, field, problem) = invalid(&edited("layout = \"indexed\"", "layout = \"packed\""));
+    assert_eq!(field, "strings.position_zero");
+    assert!(problem.contains("indexed"), "{problem}");
+    let err = WireProfile::from_toml(
+        &edited("layout = \"indexed\"", "layout = \"diagonal\""),
+        "t",
+    )
+    .unwrap_err();
+    assert!(matches!(err, ProfileError::Parse { .. }), "{err}");
+}
+
+#[test]
+fn ssd_and_policies_are_checked() {
+    let (_, field, _) = invalid(&edited("fail = \"1\"", "fail = \"0\""));
+    assert_eq!(field, "ssd.fail");
+    let (_, field, _) = invalid(&edited(
+        "path = \"/ssdserver/getServerDetails\"",
+        "path = \"ssdserver\"",
+    ));
+    assert_eq!(field, "ssd.path");
+    let (_, field, _) = invalid(&edited("hostname", "host name"));
+    assert_eq!(field, "ssd.host");
+    let (_, field, _) = invalid(&edited("unknown_status = 200", "unknown_status = 99"));
+    assert_eq!(field, "ssd.unknown_status");
+    let (_, field, _) = invalid(&edited("id_attribute = \"id\"", "id_attribute = \"1d\""));
+    assert_eq!(field, "policies.id_attribute");
+    // An elements-shape field in an attributes-shape table is a schema error.
+    let err = WireProfile::from_toml(
+        &edited(
+            "container = \"Policies\"",
+            "container = \"Policies\"\ncontent = \"x\"",
+        ),
+        "t",
+    )
+    .unwrap_err();
+    assert!(matches!(err, ProfileError::Parse { .. }), "{err}");
+}
+
+#[test]
+fn an_alias_repeating_the_action_is_refused() {
+    let (_, field, _) = invalid(&edited(
+        "provision = [\"Provision\"]",
+        "provision = [\"provision\"]",
+    ));
+    assert_eq!(field, "action_aliases.provision");
+}
+
+#[test]
+fn client_evidence_label_parses() {
+    assert_eq!(
+        builtin().evidence_of("actions.provision"),
+        Some(Evidence::Client)
+    );
+    assert_eq!(Evidence::Client.label(), "CLIENT");
 }

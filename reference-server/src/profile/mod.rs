@@ -1,11 +1,14 @@
-//! Wire profiles: the mobile wire format is not publicly documented, so what the
-//! emulator sends and expects (paths, element names, actions, result and error
-//! spellings, the strings separator) is DATA, loaded from a TOML file. Each part carries
-//! its evidence (`DOC`, `HINT`, `ASSUMED`) so every report can say which of its
-//! expectations rest on guesses. `agentxml-3.6` (protocol.md §9, the reference server's
-//! wire) is built in and the default.
+//! Wire profiles: the mobile wire is not publicly documented, so how it is spelled
+//! (paths, request habits, element names, actions, result and error spellings, the
+//! strings layout, the policies shape, the SSD lookup) is DATA, loaded from a TOML file.
+//! Both sides read it: the harness's client codec writes requests and judges replies
+//! with it, and the reference server decides what it accepts and how it answers (with
+//! XML code of its own, so each side stays an oracle for the other). Each part carries
+//! its evidence (`DOC`, `CLIENT`, `HINT`, `ASSUMED`) so every report can say which of its
+//! expectations rest on guesses. `mobile-3.6` (protocol.md §9, what real apps speak) is
+//! the default; `agentxml-3.6` is the earlier spelling.
 //!
-//! - [`parts`]: the sections (paths, elements, actions, results).
+//! - [`parts`]: the sections (paths, requests, elements, actions, strings, policies, SSD).
 //! - [`spellings`]: canonical error names ↔ wire spellings.
 //! - [`validate`]: load-time checks and [`ProfileError`].
 //! - [`builtin`]: the embedded profiles.
@@ -22,7 +25,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use parts::{Actions, Elements, Paths, Results};
+pub use parts::{
+    ActionAliases, Actions, Elements, Paths, Policies, Requests, Results, Ssd, StringsLayout,
+    StringsSection,
+};
 pub use spellings::ErrorSpellings;
 pub use validate::ProfileError;
 
@@ -32,6 +38,9 @@ pub use validate::ProfileError;
 pub enum Evidence {
     /// Stated by the vendor's documentation.
     Doc,
+    /// What a public replacement for the mobile app sends and expects; used daily
+    /// against a real server.
+    Client,
     /// Suggested by public third-party material; not confirmed.
     Hint,
     /// Our choice where nothing public says.
@@ -39,10 +48,11 @@ pub enum Evidence {
 }
 
 impl Evidence {
-    /// `DOC`, `HINT` or `ASSUMED`, as in the profile files and protocol.md.
+    /// `DOC`, `CLIENT`, `HINT` or `ASSUMED`, as in the profile files and protocol.md.
     pub fn label(self) -> &'static str {
         match self {
             Evidence::Doc => "DOC",
+            Evidence::Client => "CLIENT",
             Evidence::Hint => "HINT",
             Evidence::Assumed => "ASSUMED",
         }
@@ -60,7 +70,7 @@ impl std::fmt::Display for Evidence {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WireProfile {
-    /// Short name, e.g. `agentxml-3.6`.
+    /// Short name, e.g. `mobile-3.6`.
     pub name: String,
     /// One line for reports.
     pub description: String,
@@ -68,16 +78,25 @@ pub struct WireProfile {
     pub version: String,
     /// URL paths and parameter names.
     pub paths: Paths,
+    /// How requests are written (content type, prolog, optional elements).
+    pub requests: Requests,
     /// Element names.
     pub elements: Elements,
-    /// `<Action>` values.
+    /// `<Action>` values clients send.
     pub actions: Actions,
+    /// Other action spellings a server accepts (WIRE-2).
+    #[serde(default)]
+    pub action_aliases: ActionAliases,
     /// `<Result>` values.
     pub results: Results,
     /// Canonical error names → wire spellings.
     pub errors: ErrorSpellings,
-    /// Joins the strings inside `<SecurityStrings>`.
-    pub strings_separator: String,
+    /// Separator and layout of `<SecurityStrings>`.
+    pub strings: StringsSection,
+    /// How Mobile Client policies travel.
+    pub policies: Policies,
+    /// The Site ID lookup.
+    pub ssd: Ssd,
     /// Evidence per part (`paths.token_index`) or per section (`elements`); a part's own
     /// label wins over its section's.
     pub evidence: BTreeMap<String, Evidence>,
@@ -88,14 +107,25 @@ pub struct WireProfile {
 
 impl WireProfile {
     /// The sections an evidence key may name as a whole.
-    pub const SECTIONS: [&'static str; 5] = ["paths", "elements", "actions", "results", "errors"];
+    pub const SECTIONS: [&'static str; 10] = [
+        "paths",
+        "requests",
+        "elements",
+        "actions",
+        "action_aliases",
+        "results",
+        "errors",
+        "strings",
+        "policies",
+        "ssd",
+    ];
 
     /// A built-in profile by name (see [`builtin::NAMES`]).
     pub fn builtin(name: &str) -> Option<WireProfile> {
         builtin::get(name)
     }
 
-    /// The default profile, `agentxml-3.6`.
+    /// The default profile, `mobile-3.6`.
     pub fn default_profile() -> WireProfile {
         builtin::default_profile()
     }
@@ -134,31 +164,43 @@ impl WireProfile {
         &self.source
     }
 
-    /// Every part as `(key, value)`: `version`, `strings_separator`, `paths.*`,
-    /// `elements.*`, `actions.*`, `results.*`, `errors.<CANONICAL>`.
+    /// Every part as `(key, value)`: `version`, then `<section>.<field>` for each
+    /// section of [`WireProfile::SECTIONS`] (`errors.<CANONICAL>` for errors).
     pub fn parts(&self) -> Vec<(String, String)> {
-        let mut parts = vec![
-            ("version".to_string(), self.version.clone()),
-            (
-                "strings_separator".to_string(),
-                self.strings_separator.clone(),
-            ),
-        ];
+        let mut parts = vec![("version".to_string(), self.version.clone())];
+        let errors = self
+            .errors
+            .entries()
+            .into_iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect();
         let sections = [
             ("paths", self.paths.entries()),
+            ("requests", self.requests.entries()),
             ("elements", self.elements.entries()),
             ("actions", self.actions.entries()),
+            ("action_aliases", self.action_aliases.entries()),
             ("results", self.results.entries()),
-            ("errors", self.errors.entries()),
+            ("errors", errors),
+            ("strings", self.strings.entries()),
+            ("policies", self.policies.entries()),
+            ("ssd", self.ssd.entries()),
         ];
         for (section, entries) in sections {
             parts.extend(
                 entries
                     .into_iter()
-                    .map(|(field, value)| (format!("{section}.{field}"), value.to_string())),
+                    .map(|(field, value)| (format!("{section}.{field}"), value)),
             );
         }
         parts
+    }
+
+    /// Every spelling of the provision action a server speaking this profile accepts:
+    /// [`Actions::provision`] first, then its aliases.
+    pub fn provision_spellings(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.actions.provision.as_str())
+            .chain(self.action_aliases.provision.iter().map(String::as_str))
     }
 
     /// The evidence of `part`: its own label, else its section's.

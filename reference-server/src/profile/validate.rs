@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::WireProfile;
+use super::{Ssd, StringsLayout, StringsSection, WireProfile};
 
 /// Why a wire profile could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -44,25 +44,32 @@ pub enum ProfileError {
 pub(super) fn check(profile: &WireProfile) -> Result<(), (String, String)> {
     non_blank("name", &profile.name)?;
     non_blank("version", &profile.version)?;
-    if profile.strings_separator.is_empty() {
-        return Err(problem("strings_separator", "must not be empty"));
-    }
     for (field, value) in profile.paths.entries() {
         let part = format!("paths.{field}");
         if field.ends_with("_param") || field.ends_with("_field") {
-            check_param(&part, value)?;
+            check_param(&part, &value)?;
         } else {
-            check_path(&part, value)?;
+            check_path(&part, &value)?;
         }
     }
+    check_token("requests.content_type", &profile.requests.content_type)?;
     for (field, value) in profile.elements.entries() {
-        check_xml_name(&format!("elements.{field}"), value)?;
+        check_xml_name(&format!("elements.{field}"), &value)?;
     }
     for (field, value) in profile.actions.entries() {
-        check_token(&format!("actions.{field}"), value)?;
+        check_token(&format!("actions.{field}"), &value)?;
+    }
+    for alias in &profile.action_aliases.provision {
+        check_token("action_aliases.provision", alias)?;
+        if *alias == profile.actions.provision {
+            return Err(problem(
+                "action_aliases.provision",
+                "repeats actions.provision; an alias is another spelling",
+            ));
+        }
     }
     for (field, value) in profile.results.entries() {
-        check_token(&format!("results.{field}"), value)?;
+        check_token(&format!("results.{field}"), &value)?;
     }
     if profile.results.pass == profile.results.fail {
         return Err(problem(
@@ -82,7 +89,62 @@ pub(super) fn check(profile: &WireProfile) -> Result<(), (String, String)> {
             ));
         }
     }
+    check_strings(&profile.strings)?;
+    for (field, value) in profile.policies.names() {
+        check_xml_name(&format!("policies.{field}"), value)?;
+    }
+    check_ssd(&profile.ssd)?;
     check_evidence(profile)
+}
+
+fn check_strings(strings: &StringsSection) -> Result<(), (String, String)> {
+    if strings.separator.is_empty() {
+        return Err(problem("strings.separator", "must not be empty"));
+    }
+    match (strings.layout, &strings.position_zero) {
+        (StringsLayout::Indexed, None) => Err(problem(
+            "strings.position_zero",
+            "is required with layout \"indexed\" (\"\" for an empty position 0)",
+        )),
+        (StringsLayout::Packed, Some(_)) => Err(problem(
+            "strings.position_zero",
+            "only applies to layout \"indexed\"; a packed reply has no position 0 of its own",
+        )),
+        (_, Some(zero)) if zero.contains(strings.separator.as_str()) => Err(problem(
+            "strings.position_zero",
+            "must not contain the separator",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn check_ssd(ssd: &Ssd) -> Result<(), (String, String)> {
+    check_path("ssd.path", &ssd.path)?;
+    check_param("ssd.id_param", &ssd.id_param)?;
+    for (field, name) in ssd.element_names() {
+        check_xml_name(&format!("ssd.{field}"), name)?;
+    }
+    for (field, value) in [
+        ("pass", &ssd.pass),
+        ("fail", &ssd.fail),
+        ("yes", &ssd.yes),
+        ("no", &ssd.no),
+    ] {
+        check_token(&format!("ssd.{field}"), value)?;
+    }
+    if ssd.pass == ssd.fail {
+        return Err(problem("ssd.fail", "must differ from ssd.pass"));
+    }
+    if ssd.yes == ssd.no {
+        return Err(problem("ssd.no", "must differ from ssd.yes"));
+    }
+    if !(200..600).contains(&ssd.unknown_status) {
+        return Err(problem(
+            "ssd.unknown_status",
+            "must be an HTTP status, 200..=599",
+        ));
+    }
+    Ok(())
 }
 
 /// Every evidence key names a part or a section, and every part resolves to a label.
@@ -103,7 +165,7 @@ fn check_evidence(profile: &WireProfile) -> Result<(), (String, String)> {
         if profile.evidence_of(part).is_none() {
             return Err((
                 format!("evidence.\"{part}\""),
-                "is missing: every part needs DOC, HINT or ASSUMED (on the part or its section)"
+                "is missing: every part needs DOC, CLIENT, HINT or ASSUMED (on the part or its section)"
                     .to_string(),
             ));
         }
