@@ -102,9 +102,38 @@ struct LogPage {
     next_seq: u64,
 }
 
-#[derive(Deserialize)]
-struct OutboxPage {
-    messages: Vec<OutboxMessage>,
+/// A page of `GET /control/outbox`.
+#[derive(Debug, Deserialize)]
+pub struct OutboxPage {
+    /// The messages, oldest first.
+    pub messages: Vec<OutboxMessage>,
+}
+
+impl OutboxPage {
+    /// The code of the newest message, if it carried one.
+    pub fn newest_code(&self) -> Option<&str> {
+        self.messages.last()?.code.as_deref()
+    }
+}
+
+/// The control API's paths, spelled once for the control client and the load personas.
+pub mod route {
+    use super::encode;
+
+    /// `/control/users/{u}`.
+    pub fn user(username: &str) -> String {
+        format!("/control/users/{}", encode(username))
+    }
+
+    /// `/control/users/{u}/reprovision`.
+    pub fn reprovision(username: &str) -> String {
+        format!("{}/reprovision", user(username))
+    }
+
+    /// `/control/outbox?user={u}`.
+    pub fn outbox(username: &str) -> String {
+        format!("/control/outbox?user={}", encode(username))
+    }
 }
 
 /// A control API client.
@@ -204,26 +233,26 @@ impl ControlClient {
 
     /// `DELETE /control/users/{u}`.
     pub async fn delete_user(&self, username: &str) -> Result<(), ControlError> {
-        let path = format!("/control/users/{}", encode(username));
+        let path = route::user(username);
         self.call(Method::DELETE, &path, None).await.map(|_| ())
     }
 
     /// `GET /control/users/{u}`.
     pub async fn user(&self, username: &str) -> Result<Value, ControlError> {
-        let path = format!("/control/users/{}", encode(username));
+        let path = route::user(username);
         self.call(Method::GET, &path, None).await
     }
 
     /// `POST /control/users/{u}/reprovision` on `node`; returns the reply (no code).
     pub async fn reprovision(&self, username: &str, node: u16) -> Result<Value, ControlError> {
-        let path = format!("/control/users/{}/reprovision", encode(username));
+        let path = route::reprovision(username);
         self.call(Method::POST, &path, Some(json!({ "node": node })))
             .await
     }
 
     /// `GET /control/outbox?user=U`, oldest first.
     pub async fn outbox(&self, username: &str) -> Result<Vec<OutboxMessage>, ControlError> {
-        let path = format!("/control/outbox?user={}", encode(username));
+        let path = route::outbox(username);
         let v = self.call(Method::GET, &path, None).await?;
         Self::decode::<OutboxPage>(&path, v).map(|p| p.messages)
     }

@@ -10,8 +10,9 @@
 //!
 //! - [`rules`]: the rule catalogue of protocol.md (IDs, levels, texts).
 //! - [`verdict`]: levels (MUST/SHOULD/INFO) and verdicts, and how one maps to the other.
-//! - [`profile`]: wire profiles (paths, element names, spellings) loaded from TOML.
-//! - [`emulator`]: the mobile-client emulator (what the app sends, what it would show).
+//! - [`profile`]: wire profiles (`mobile-3.6`, `agentxml-3.6` or a file), shared with the server.
+//! - [`codec`]: the transport-free client codec: requests from the profile, replies judged.
+//! - [`emulator`]: the mobile-client emulator over reqwest (what the app sends and shows).
 //! - [`control`]: a client of the reference server's control API.
 //! - [`target`]: where cases run: a fresh embedded reference server, or an external one.
 //! - [`scenario`]: the declarative suite format and its parser.
@@ -19,6 +20,7 @@
 //! - [`report`]: the one serde report model and its renderers.
 //! - [`redact`]: keeps secrets out of everything meant for sharing.
 
+pub mod codec;
 pub mod control;
 pub mod emulator;
 pub mod load;

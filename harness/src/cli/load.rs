@@ -64,8 +64,8 @@ pub struct LoadArgs {
     /// This process's slice of the users, I/N (shards never share a user).
     #[arg(long, value_name = "I/N")]
     shard: Option<Shard>,
-    /// Wire profile: a built-in name or a TOML file.
-    #[arg(long, default_value = "agentxml-3.6")]
+    /// Wire profile: a built-in name or a TOML file; the embedded server speaks it too.
+    #[arg(long, default_value = "mobile-3.6")]
     wire_profile: String,
     /// Protocol errors tolerated before the run fails.
     #[arg(long, default_value_t = 0)]
@@ -115,6 +115,7 @@ async fn embedded(args: &LoadArgs, persona: &str, users: &[PoolUser]) -> anyhow:
             max_connections: 4096,
             ..ServeLimits::default()
         },
+        wire_profile: WireProfile::load(&args.wire_profile)?,
         ..ClusterConfig::loopback(core, Arc::new(SystemClock::new()), token.clone())
     })
     .await

@@ -31,9 +31,14 @@ pub struct RunArgs {
     /// The target's Site ID.
     #[arg(long, default_value = "HARNESS01")]
     site_id: String,
-    /// Wire profile: a built-in name or a TOML file.
-    #[arg(long, default_value = "agentxml-3.6")]
+    /// Wire profile the harness speaks: a built-in name (`mobile-3.6`, `agentxml-3.6`)
+    /// or a TOML file. The embedded servers speak it too.
+    #[arg(long, default_value = "mobile-3.6")]
     profile: String,
+    /// Wire profile of the embedded servers when it should differ from `--profile`: a
+    /// mismatch shows as FAIL of the WIRE rules.
+    #[arg(long, value_name = "NAME|FILE")]
+    server_wire_profile: Option<String>,
     /// Break rules in the embedded server (to see checks fail); see `serve --list-defects`.
     #[arg(long = "defect", value_name = "NAME")]
     defects: Vec<Defect>,
@@ -63,9 +68,19 @@ async fn resolve_target(args: &RunArgs) -> anyhow::Result<TargetSpec> {
         if args.remote.control_url.is_some() {
             bail!("--control-url needs --target");
         }
+        let wire_profile = match &args.server_wire_profile {
+            Some(name) => WireProfile::load(name)?,
+            None => WireProfile::load(&args.profile)?,
+        };
         return Ok(TargetSpec::Embedded {
             defects: args.defects.iter().copied().collect::<DefectSet>(),
+            wire_profile: Arc::new(wire_profile),
         });
+    }
+    if args.server_wire_profile.is_some() {
+        bail!(
+            "--server-wire-profile applies to the embedded server only; start an external one with `serve --wire-profile`"
+        );
     }
     if !args.defects.is_empty() {
         bail!(

@@ -3,7 +3,7 @@
 //! would see. Calls the app never makes (agent login, probes, web pages) show nothing
 //! unless no reply arrived at all.
 
-use super::exchange::{Call, Outcome};
+use crate::codec::{Call, Outcome};
 
 /// Shown while provisioning; after a successful SSD lookup the app goes on.
 pub const PROVISIONING: &str = "Provisioning. Please wait...";

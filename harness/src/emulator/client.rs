@@ -6,17 +6,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::CONTENT_TYPE;
 use reqwest::{Certificate, Method};
 
-use super::classify::classify;
-use super::exchange::{Call, Exchange, Outcome, keep_text};
+use super::exchange::{Exchange, keep_text};
 use super::http::{describe, fetch};
-use super::request::{login_xml, ping_xml, provision_xml, security_strings_xml};
+use crate::codec::request::{self, ProvisionExtras, WireRequest};
+use crate::codec::{Call, Outcome, judge};
 use crate::profile::WireProfile;
-
-/// Content type of every Agent-XML request.
-const XML_CONTENT_TYPE: &str = "text/xml; charset=utf-8";
 const USER_AGENT: &str = concat!("swivel-harness-emulator/", env!("CARGO_PKG_VERSION"));
 
 /// Why a client could not be built (bad options; peers cannot cause these).
@@ -149,63 +145,66 @@ impl MobileClient {
 
     /// Agent-XML `ping`.
     pub async fn ping(&self, ep: &Endpoint) -> Exchange {
-        self.agent_xml(Call::Ping, ep, ping_xml(&self.profile).into_bytes())
+        self.send(ep, request::ping(&self.profile)).await
+    }
+
+    /// The app's provision with a code, spelled as the profile's clients spell it. An
+    /// empty username is not sent ("User not set"), as the app refuses it.
+    pub async fn provision(&self, ep: &Endpoint, username: &str, code: &str) -> Exchange {
+        self.provision_with(ep, username, code, &ProvisionExtras::default())
             .await
     }
 
-    /// Agent-XML `Provision` with a provision code. An empty username is not sent
-    /// ("User not set"), as the app refuses it.
-    pub async fn provision(
+    /// [`MobileClient::provision`] with another action spelling, a `<DeviceOS>` or a
+    /// push id.
+    pub async fn provision_with(
         &self,
         ep: &Endpoint,
         username: &str,
         code: &str,
-        device_os: &str,
-    ) -> Exchange {
-        self.provision_with_push(ep, username, code, device_os, None)
-            .await
-    }
-
-    /// [`MobileClient::provision`] with an optional push id.
-    pub async fn provision_with_push(
-        &self,
-        ep: &Endpoint,
-        username: &str,
-        code: &str,
-        device_os: &str,
-        push_id: Option<&str>,
+        extras: &ProvisionExtras,
     ) -> Exchange {
         if let Some(refused) = self.refuse_blank_user(Call::Provision, ep, username) {
             return refused;
         }
-        let body = provision_xml(&self.profile, username, code, device_os, push_id);
-        self.agent_xml(Call::Provision, ep, body.into_bytes()).await
+        self.send(
+            ep,
+            request::provision(&self.profile, username, code, extras),
+        )
+        .await
     }
 
-    /// Agent-XML `SecurityStrings` for a bound device. An empty username is not sent.
+    /// The app's strings download for a bound device, naming the user only where the
+    /// profile's clients do.
     pub async fn security_strings(
         &self,
         ep: &Endpoint,
         username: &str,
         device_id: &str,
     ) -> Exchange {
-        if let Some(refused) = self.refuse_blank_user(Call::SecurityStrings, ep, username) {
-            return refused;
-        }
-        let body = security_strings_xml(&self.profile, username, device_id);
-        self.agent_xml(Call::SecurityStrings, ep, body.into_bytes())
-            .await
+        let named = request::strings_username(&self.profile, username);
+        self.security_strings_naming(ep, named, device_id).await
     }
 
-    /// `GET <base>/TokenIndex?username=&id=`.
+    /// A strings download that names `username` (or no one), whatever the profile says:
+    /// SS-2 probes a request naming someone other than the device's user.
+    pub async fn security_strings_naming(
+        &self,
+        ep: &Endpoint,
+        username: Option<&str>,
+        device_id: &str,
+    ) -> Exchange {
+        self.send(
+            ep,
+            request::security_strings(&self.profile, username, device_id),
+        )
+        .await
+    }
+
+    /// `GET <base>/TokenIndex?username=` (and `&id=` where the profile sends it).
     pub async fn token_index(&self, ep: &Endpoint, username: &str, device_id: &str) -> Exchange {
-        let paths = &self.profile.paths;
-        let url = ep.url(&paths.token_index);
-        let request = self.http.get(&url).query(&[
-            (paths.token_index_username_param.as_str(), username),
-            (paths.token_index_id_param.as_str(), device_id),
-        ]);
-        self.run(Call::TokenIndex, url, request).await
+        self.send(ep, request::token_index(&self.profile, username, device_id))
+            .await
     }
 
     /// Agent-XML `login` with the agent secret and an OTC (OTC + two-digit index).
@@ -216,47 +215,50 @@ impl MobileClient {
         username: &str,
         otc: &str,
     ) -> Exchange {
-        let body = login_xml(&self.profile, secret, username, otc);
-        self.agent_xml(Call::Login, ep, body.into_bytes()).await
+        self.send(ep, request::login(&self.profile, secret, username, otc))
+            .await
     }
 
-    /// `GET <root>/ssd/lookup?id=<site-id>`; `root_url` has no context (see
-    /// [`Endpoint::root_url`]).
+    /// The Site ID lookup below `root_url` (no context, see [`Endpoint::root_url`]).
     pub async fn ssd_lookup(&self, root_url: &str, site_id: &str) -> Exchange {
-        let paths = &self.profile.paths;
-        let url = format!("{}{}", root_url.trim_end_matches('/'), paths.ssd_lookup);
-        let request = self
-            .http
-            .get(&url)
-            .query(&[(paths.ssd_id_param.as_str(), site_id)]);
-        self.run(Call::SsdLookup, url, request).await
+        let ep = Endpoint::new(root_url);
+        self.send(&ep, request::ssd_lookup(&self.profile, site_id))
+            .await
+    }
+
+    /// What the app does with a Site ID (CLI-1): looks it up and, on a PASS, builds the
+    /// endpoint from exactly the host, port, context and scheme returned.
+    pub async fn resolve_site(
+        &self,
+        root_url: &str,
+        site_id: &str,
+    ) -> (Exchange, Option<Endpoint>) {
+        let exchange = self.ssd_lookup(root_url, site_id).await;
+        let endpoint = match (&exchange.outcome, &exchange.reply) {
+            (Outcome::Pass, Some(reply)) => reply
+                .ssd
+                .as_ref()
+                .map(|settings| Endpoint::new(settings.base_url())),
+            _ => None,
+        };
+        (exchange, endpoint)
     }
 
     /// `POST <base>/reset/provision.jsp` with the form field `username=`.
     pub async fn self_provision(&self, ep: &Endpoint, username: &str) -> Exchange {
-        let paths = &self.profile.paths;
-        let url = ep.url(&paths.self_provision);
-        let request = self
-            .http
-            .post(&url)
-            .form(&[(paths.self_provision_username_field.as_str(), username)]);
-        self.run(Call::SelfProvision, url, request).await
+        self.send(ep, request::self_provision(&self.profile, username))
+            .await
     }
 
     /// `GET <base>/userportal/getQRCode?text=<text>`.
     pub async fn qr_code(&self, ep: &Endpoint, text: &str) -> Exchange {
-        let paths = &self.profile.paths;
-        let url = ep.url(&paths.qr_code);
-        let request = self
-            .http
-            .get(&url)
-            .query(&[(paths.qr_text_param.as_str(), text)]);
-        self.run(Call::QrCode, url, request).await
+        self.send(ep, request::qr_code(&self.profile, text)).await
     }
 
     /// POSTs `body` as-is to the Agent-XML path (probes with hostile bodies).
     pub async fn raw_agent_xml(&self, ep: &Endpoint, body: Vec<u8>) -> Exchange {
-        self.agent_xml(Call::Raw, ep, body).await
+        let body = String::from_utf8_lossy(&body).into_owned();
+        self.send(ep, request::raw(&self.profile, body)).await
     }
 
     /// A plain GET of `url` (landing pages): 2xx passes.
@@ -265,14 +267,11 @@ impl MobileClient {
             .await
     }
 
-    async fn agent_xml(&self, call: Call, ep: &Endpoint, body: Vec<u8>) -> Exchange {
-        let url = ep.url(&self.profile.paths.agent_xml);
-        let request = self
-            .http
-            .post(&url)
-            .header(CONTENT_TYPE, XML_CONTENT_TYPE)
-            .body(body);
-        self.run(call, url, request).await
+    /// Sends one codec request to `ep` (or its server root).
+    async fn send(&self, ep: &Endpoint, wire: WireRequest) -> Exchange {
+        let url = wire.url(&ep.base_url, &ep.root_url());
+        let builder = wire.apply(self.http.request(wire.method.as_reqwest(), &url));
+        self.run(wire.call, url, builder).await
     }
 
     /// The app checks its settings before sending: no username, no request.
@@ -326,7 +325,7 @@ impl MobileClient {
             .unwrap_or_default();
         let max = self.options.max_body_bytes;
         let fetched = fetch(&self.http, request, max, self.options.timeout).await;
-        let (outcome, reply) = classify(call, &fetched, &self.profile, max);
+        let (outcome, reply) = judge(call, &fetched, &self.profile, max);
         Exchange {
             call,
             method,

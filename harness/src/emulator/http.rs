@@ -8,22 +8,7 @@ use std::time::Duration;
 
 use reqwest::header::CONTENT_TYPE;
 
-/// What came back, as far as it got.
-#[derive(Debug, Default)]
-pub(crate) struct Fetched {
-    /// Status, once the reply head arrived.
-    pub status: Option<u16>,
-    /// `Content-Type` of the reply.
-    pub content_type: Option<String>,
-    /// Body bytes kept (at most the cap).
-    pub body: Vec<u8>,
-    /// Body bytes received, including any beyond the cap.
-    pub bytes_read: usize,
-    /// Whether reading stopped at the cap.
-    pub truncated: bool,
-    /// Why no complete reply arrived (connect error, reset, timeout).
-    pub transport_error: Option<String>,
-}
+use crate::codec::Received as Fetched;
 
 /// Executes `request`, giving up after `timeout`.
 pub(crate) async fn fetch(

@@ -1,32 +1,36 @@
 //! The protocol steps a persona strings together, each one goose request with a name
-//! (so goose's metrics break down by step) and a protocol check on its reply. A broken
-//! rule marks the request failed with a `protocol:` tag (goose's error table then shows
-//! it) and is counted by kind; a reply that is refused as the protocol requires counts
-//! as a passed check.
+//! (so goose's metrics break down by step) and a protocol check on its reply. Requests
+//! are written and replies judged by the same [`crate::codec`] the emulator uses, so a
+//! load run can never judge differently from a conformance run. A broken rule marks the
+//! request failed with a `protocol:` tag (goose's error table then shows it) and is
+//! counted by kind; a reply that is refused as the protocol requires counts as a passed
+//! check.
 
 use std::sync::Arc;
 
 use goose::goose::GooseResponse;
 use goose::metrics::GooseRequestMetric;
 use goose::prelude::*;
-use reqwest::header;
 use serde_json::Value;
 
 use super::context::{LoadContext, UserState};
-use crate::emulator::request::{login_xml, provision_xml, security_strings_xml};
-use crate::emulator::{Reply, ReplyKind, otc_for, parse_reply};
+use crate::codec::request::{self, Method, ProvisionExtras, WireRequest};
+use crate::codec::strings::{check_layout, string_for_index};
+use crate::codec::{Outcome, Received, Reply, judge, otc_for};
+use crate::control::{OutboxPage, route};
 
 /// A step failed; the iteration stops there.
 pub type StepResult<T> = Result<T, Box<TransactionError>>;
 
-/// The body of a reply, after goose recorded the request. Transport errors and
-/// unexpected statuses are counted and end the step.
-async fn body_of(
-    user: &mut GooseUser,
+/// Most reply bytes judged; larger replies are MALFORMED, as in the emulator.
+const MAX_REPLY_BYTES: usize = 1024 * 1024;
+
+/// The body of a reply, after goose recorded the request. Transport errors are counted
+/// and end the step.
+async fn received(
     ctx: &LoadContext,
-    mut goose: GooseResponse,
-    step: &str,
-) -> StepResult<(GooseRequestMetric, String)> {
+    goose: GooseResponse,
+) -> StepResult<(GooseRequestMetric, Received)> {
     match goose.response {
         Err(e) => {
             ctx.stats.transport_error();
@@ -34,15 +38,52 @@ async fn body_of(
             Err(Box::new(TransactionError::Reqwest(e)))
         }
         Ok(response) => {
-            let status = response.status();
-            let text = response.text().await.unwrap_or_default();
-            if !status.is_success() {
-                ctx.stats.http_error();
-                let tag = format!("http: {step}: HTTP {}", status.as_u16());
-                user.set_failure(&tag, &mut goose.request, None, Some(&text))?;
-            }
-            Ok((goose.request, text))
+            let status = response.status().as_u16();
+            let content_type = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            let body = response
+                .bytes()
+                .await
+                .map(|b| b.to_vec())
+                .unwrap_or_default();
+            let truncated = body.len() > MAX_REPLY_BYTES;
+            Ok((
+                goose.request,
+                Received {
+                    status: Some(status),
+                    content_type,
+                    bytes_read: body.len(),
+                    body: if truncated {
+                        body.get(..MAX_REPLY_BYTES).unwrap_or_default().to_vec()
+                    } else {
+                        body
+                    },
+                    truncated,
+                    transport_error: None,
+                },
+            ))
         }
+    }
+}
+
+/// Marks a request failed for an unexpected HTTP status and counts it.
+fn http_error(
+    user: &mut GooseUser,
+    ctx: &LoadContext,
+    request: &mut GooseRequestMetric,
+    step: &str,
+    status: u16,
+    body: &str,
+) -> Box<TransactionError> {
+    ctx.stats.http_error();
+    let tag = format!("http: {step}: HTTP {status}");
+    match user.set_failure(&tag, request, None, Some(body)) {
+        Err(e) => e,
+        Ok(()) => Box::new(TransactionError::RequestFailed {
+            raw_request: Box::new(request.clone()),
+        }),
     }
 }
 
@@ -63,8 +104,7 @@ fn protocol_error(
     }
 }
 
-/// Sends one named request through goose (so it lands in goose's metrics) and reads
-/// its body; transport errors and unexpected statuses are counted by [`body_of`].
+/// Sends one named request through goose (so it lands in goose's metrics).
 async fn send(
     user: &mut GooseUser,
     ctx: &LoadContext,
@@ -72,7 +112,7 @@ async fn send(
     url: &str,
     builder: reqwest::RequestBuilder,
     name: &str,
-) -> StepResult<(GooseRequestMetric, String)> {
+) -> StepResult<(GooseRequestMetric, Received)> {
     let request = GooseRequest::builder()
         .method(method)
         .path(url)
@@ -80,9 +120,10 @@ async fn send(
         .set_request_builder(builder)
         .build();
     let goose = user.request(request).await?;
-    body_of(user, ctx, goose, name).await
+    received(ctx, goose).await
 }
 
+/// A control API call; a non-2xx status is an HTTP error.
 async fn control(
     user: &mut GooseUser,
     ctx: &LoadContext,
@@ -98,37 +139,58 @@ async fn control(
     if let Some(json) = json {
         builder = builder.json(&json);
     }
-    let (metric, text) = send(user, ctx, method, &url, builder, name).await?;
-    Ok((metric, serde_json::from_str(&text).unwrap_or(Value::Null)))
+    let (mut metric, got) = send(user, ctx, method, &url, builder, name).await?;
+    let text = String::from_utf8_lossy(&got.body).into_owned();
+    match got.status {
+        Some(status) if !(200..300).contains(&status) => {
+            Err(http_error(user, ctx, &mut metric, name, status, &text))
+        }
+        _ => Ok((metric, serde_json::from_str(&text).unwrap_or(Value::Null))),
+    }
 }
 
-async fn agent_xml(
+/// What one protocol request got: its metric, the judged outcome, the parsed reply and
+/// the body text (for goose's error log).
+struct Judged {
+    metric: GooseRequestMetric,
+    outcome: Outcome,
+    reply: Option<Reply>,
+    text: String,
+}
+
+/// Sends a codec request to node `node` and judges the reply as the emulator does. An
+/// HTTP outcome (a status without a reply) is counted as an HTTP error.
+async fn exchange(
     user: &mut GooseUser,
     ctx: &LoadContext,
     node: usize,
-    body: String,
+    wire: WireRequest,
     name: &str,
-) -> StepResult<(GooseRequestMetric, String, Option<Reply>)> {
-    let url = format!(
-        "{}{}",
-        ctx.nodes[node % ctx.nodes.len()],
-        ctx.profile.paths.agent_xml
-    );
-    let builder = user
-        .get_request_builder(&GooseMethod::Post, &url)?
-        .header(header::CONTENT_TYPE, "text/xml; charset=utf-8")
-        .body(body);
-    let (metric, text) = send(user, ctx, GooseMethod::Post, &url, builder, name).await?;
-    let reply = parse_reply(text.as_bytes(), ReplyKind::Sas, &ctx.profile).ok();
-    Ok((metric, text, reply))
+) -> StepResult<Judged> {
+    let base = &ctx.nodes[node % ctx.nodes.len()];
+    let url = wire.url(base, &root_of(base));
+    let method = match wire.method {
+        Method::Get => GooseMethod::Get,
+        Method::Post => GooseMethod::Post,
+    };
+    let builder = wire.apply(user.get_request_builder(&method, &url)?);
+    let (mut metric, got) = send(user, ctx, method, &url, builder, name).await?;
+    let (outcome, reply) = judge(wire.call, &got, &ctx.profile, MAX_REPLY_BYTES);
+    let text = String::from_utf8_lossy(&got.body).into_owned();
+    if let Outcome::Http(status) = outcome {
+        return Err(http_error(user, ctx, &mut metric, name, status, &text));
+    }
+    Ok(Judged {
+        metric,
+        outcome,
+        reply,
+        text,
+    })
 }
 
-fn outcome(ctx: &LoadContext, reply: &Option<Reply>) -> String {
-    match reply {
-        None => "MALFORMED".into(),
-        Some(r) if r.result == ctx.profile.results.pass => "PASS".into(),
-        Some(r) => format!("FAIL:{}", r.error.clone().unwrap_or_default()),
-    }
+/// `<scheme>://<host>:<port>` of a node base URL.
+fn root_of(base: &str) -> String {
+    crate::emulator::Endpoint::new(base).root_url()
 }
 
 /// Issues a code for pool user `position` on `node` (control API) and reads it back
@@ -140,12 +202,11 @@ pub async fn issue_code(
     node: usize,
 ) -> StepResult<String> {
     let username = &ctx.pool[position].username;
-    let encoded = crate::control::encode(username);
     control(
         user,
         ctx,
         GooseMethod::Post,
-        &format!("/control/users/{encoded}/reprovision"),
+        &route::reprovision(username),
         Some(serde_json::json!({ "node": node + 1 })),
         "control: reprovision",
     )
@@ -160,21 +221,18 @@ pub async fn read_code(
     position: usize,
 ) -> StepResult<String> {
     let username = &ctx.pool[position].username;
-    let encoded = crate::control::encode(username);
     let (mut metric, outbox) = control(
         user,
         ctx,
         GooseMethod::Get,
-        &format!("/control/outbox?user={encoded}"),
+        &route::outbox(username),
         None,
         "control: outbox",
     )
     .await?;
-    let code = outbox["messages"]
-        .as_array()
-        .and_then(|m| m.last())
-        .and_then(|m| m["code"].as_str())
-        .map(str::to_string);
+    let code = serde_json::from_value::<OutboxPage>(outbox.clone())
+        .ok()
+        .and_then(|page| page.newest_code().map(str::to_string));
     match code {
         Some(code) => {
             ctx.stats.pass();
@@ -190,8 +248,7 @@ pub async fn read_code(
     }
 }
 
-/// Sends a Provision for pool user `position` with `code` to `node`: the request's
-/// metric, the body, the parsed reply and its outcome key.
+/// Sends the app's provision for pool user `position` with `code` to `node`.
 async fn send_provision(
     user: &mut GooseUser,
     ctx: &LoadContext,
@@ -199,12 +256,10 @@ async fn send_provision(
     node: usize,
     code: &str,
     name: &str,
-) -> StepResult<(GooseRequestMetric, String, Option<Reply>, String)> {
+) -> StepResult<Judged> {
     let username = &ctx.pool[position].username;
-    let body = provision_xml(&ctx.profile, username, code, "swivel-harness load", None);
-    let (metric, text, reply) = agent_xml(user, ctx, node, body, name).await?;
-    let got = outcome(ctx, &reply);
-    Ok((metric, text, reply, got))
+    let wire = request::provision(&ctx.profile, username, code, &ProvisionExtras::default());
+    exchange(user, ctx, node, wire, name).await
 }
 
 /// Provision that must succeed: returns the device id (PC-*, DEV-1).
@@ -216,19 +271,22 @@ pub async fn provision_ok(
     code: &str,
     name: &str,
 ) -> StepResult<String> {
-    let (mut metric, text, reply, got) =
-        send_provision(user, ctx, position, node, code, name).await?;
-    match reply.and_then(|r| r.device_id).filter(|id| !id.is_empty()) {
-        Some(id) if got == "PASS" => {
+    let mut got = send_provision(user, ctx, position, node, code, name).await?;
+    let device = got.reply.as_ref().and_then(|r| r.device_id.clone());
+    match device.filter(|id| !id.is_empty()) {
+        Some(id) if got.outcome.is_pass() => {
             ctx.stats.pass();
             Ok(id)
         }
         _ => Err(protocol_error(
             user,
             ctx,
-            &mut metric,
-            &format!("{name}: {got} where PASS with a device id was due"),
-            &text,
+            &mut got.metric,
+            &format!(
+                "{name}: {} where PASS with a device id was due",
+                got.outcome.key()
+            ),
+            &got.text,
         )),
     }
 }
@@ -243,54 +301,59 @@ pub async fn provision_refused(
     name: &str,
     rule: &str,
 ) -> StepResult<()> {
-    let (mut metric, text, _, got) = send_provision(user, ctx, position, node, code, name).await?;
-    if got == "FAIL:PROVISION_FAILURE" {
+    let mut got = send_provision(user, ctx, position, node, code, name).await?;
+    let key = got.outcome.key();
+    if key == "FAIL:PROVISION_FAILURE" {
         ctx.stats.expected_refusal();
         Ok(())
     } else {
         Err(protocol_error(
             user,
             ctx,
-            &mut metric,
-            &format!("{name}: {got} where PROVISION_FAILURE was due ({rule})"),
-            &text,
+            &mut got.metric,
+            &format!("{name}: {key} where PROVISION_FAILURE was due ({rule})"),
+            &got.text,
         ))
     }
 }
 
-/// A strings download that must hold 99 well-formed strings (SS-3).
+/// A strings download that must hold 99 strings in the profile's layout (SS-3,
+/// WIRE-4); returns the `<SecurityStrings>` text.
 pub async fn strings_ok(
     user: &mut GooseUser,
     ctx: &LoadContext,
     position: usize,
     node: usize,
     device: &str,
-) -> StepResult<Vec<String>> {
-    let body = security_strings_xml(&ctx.profile, &ctx.pool[position].username, device);
-    let (mut metric, text, reply) = agent_xml(user, ctx, node, body, "strings").await?;
-    let got = outcome(ctx, &reply);
-    let strings = reply.map(|r| r.strings).unwrap_or_default();
-    let well_formed = strings.len() == 99
-        && strings
-            .iter()
-            .enumerate()
-            .all(|(i, s)| s.len() == 12 && s.get(10..) == Some(format!("{:02}", i + 1).as_str()));
-    if got == "PASS" && well_formed {
-        ctx.stats.pass();
-        Ok(strings)
+) -> StepResult<String> {
+    let username = &ctx.pool[position].username;
+    let named = request::strings_username(&ctx.profile, username);
+    let wire = request::security_strings(&ctx.profile, named, device);
+    let mut got = exchange(user, ctx, node, wire, "strings").await?;
+    let text = got
+        .reply
+        .as_ref()
+        .and_then(|r| r.strings_text.clone())
+        .unwrap_or_default();
+    let problem = if got.outcome.is_pass() {
+        check_layout(&text, &ctx.profile, 99, 10)
+            .err()
+            .map(|p| format!("{p} (SS-3, WIRE-4)"))
     } else {
-        let what = if got == "PASS" {
-            format!("{} strings, or malformed (SS-3)", strings.len())
-        } else {
-            got
-        };
-        Err(protocol_error(
+        Some(got.outcome.key())
+    };
+    match problem {
+        None => {
+            ctx.stats.pass();
+            Ok(text)
+        }
+        Some(what) => Err(protocol_error(
             user,
             ctx,
-            &mut metric,
+            &mut got.metric,
             &format!("strings: {what} where 99 strings were due"),
-            &text,
-        ))
+            &got.text,
+        )),
     }
 }
 
@@ -306,26 +369,30 @@ pub struct LoginCheck<'a> {
     pub rule: &'a str,
 }
 
-/// An agent login with the OTC of `string`, graded by `check`.
+/// An agent login with the OTC the app makes from string `index` of `strings` (the
+/// `<SecurityStrings>` text), graded by `check`.
 pub async fn login(
     user: &mut GooseUser,
     ctx: &LoadContext,
     position: usize,
     node: usize,
-    string: &str,
+    strings: &str,
+    index: usize,
     check: LoginCheck<'_>,
 ) -> StepResult<()> {
     let LoginCheck { accept, name, rule } = check;
     let pool_user = &ctx.pool[position];
-    let Some(otc) = otc_for(&pool_user.pin, string) else {
+    let otc = string_for_index(strings, index, &ctx.profile)
+        .and_then(|string| otc_for(&pool_user.pin, string));
+    let Some(otc) = otc else {
         ctx.stats
-            .protocol_error("login: a string too short to take an OTC from (SS-3)");
+            .protocol_error("login: no string at that index to take an OTC from (SS-3)");
         return Ok(());
     };
-    let body = login_xml(&ctx.profile, &ctx.agent_secret, &pool_user.username, &otc);
-    let (mut metric, text, reply) = agent_xml(user, ctx, node, body, name).await?;
-    let got = outcome(ctx, &reply);
-    match (accept, got.as_str()) {
+    let wire = request::login(&ctx.profile, &ctx.agent_secret, &pool_user.username, &otc);
+    let mut got = exchange(user, ctx, node, wire, name).await?;
+    let key = got.outcome.key();
+    match (accept, key.as_str()) {
         (true, "PASS") => {
             ctx.stats.pass();
             Ok(())
@@ -337,50 +404,44 @@ pub async fn login(
         (true, _) => Err(protocol_error(
             user,
             ctx,
-            &mut metric,
-            &format!("{name}: {got} where PASS was due ({rule})"),
-            &text,
+            &mut got.metric,
+            &format!("{name}: {key} where PASS was due ({rule})"),
+            &got.text,
         )),
         (false, _) => Err(protocol_error(
             user,
             ctx,
-            &mut metric,
-            &format!("{name}: {got} where AGENT_ERROR_BAD_OTC was due ({rule})"),
-            &text,
+            &mut got.metric,
+            &format!("{name}: {key} where AGENT_ERROR_BAD_OTC was due ({rule})"),
+            &got.text,
         )),
     }
 }
 
-/// The self-service page: must answer 200 when the policy allows (SP-1).
+/// The self-service page: must answer 2xx when the policy allows (SP-1).
 pub async fn self_provision(
     user: &mut GooseUser,
     ctx: &LoadContext,
     position: usize,
     node: usize,
 ) -> StepResult<()> {
-    let url = format!(
-        "{}{}",
-        ctx.nodes[node % ctx.nodes.len()],
-        ctx.profile.paths.self_provision
-    );
-    let form = [(
-        ctx.profile.paths.self_provision_username_field.as_str(),
-        ctx.pool[position].username.as_str(),
-    )];
-    let builder = user
-        .get_request_builder(&GooseMethod::Post, &url)?
-        .form(&form);
-    send(
-        user,
-        ctx,
-        GooseMethod::Post,
-        &url,
-        builder,
-        "self-provision",
-    )
-    .await?;
-    ctx.stats.pass();
-    Ok(())
+    let wire = request::self_provision(&ctx.profile, &ctx.pool[position].username);
+    let mut got = exchange(user, ctx, node, wire, "self-provision").await?;
+    if got.outcome.is_pass() {
+        ctx.stats.pass();
+        Ok(())
+    } else {
+        Err(protocol_error(
+            user,
+            ctx,
+            &mut got.metric,
+            &format!(
+                "self-provision: {} where the page was due (SP-1)",
+                got.outcome.key()
+            ),
+            &got.text,
+        ))
+    }
 }
 
 /// The goose user's state, created on first use.

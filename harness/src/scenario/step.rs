@@ -15,9 +15,6 @@ fn pass() -> OneOrMany {
 fn accepted() -> String {
     "accepted".into()
 }
-fn device_os() -> String {
-    "swivel-harness emulator".into()
-}
 fn agent_secret() -> String {
     "${agent_secret}".into()
 }
@@ -205,9 +202,12 @@ pub enum Step {
         /// Node.
         #[serde(default = "node1")]
         node: u16,
-        /// `<DeviceOS>` sent.
-        #[serde(default = "device_os")]
-        device_os: String,
+        /// `<DeviceOS>` sent; by default only where the profile's clients send one.
+        #[serde(default)]
+        device_os: Option<String>,
+        /// Another spelling of the action (WIRE-2); the profile's by default.
+        #[serde(default)]
+        action: Option<String>,
         /// Variable for the device id of a successful reply.
         #[serde(default)]
         save_device: Option<String>,
@@ -230,7 +230,11 @@ pub enum Step {
         /// Node.
         #[serde(default = "node1")]
         node: u16,
-        /// Variable for the strings (joined by `;`).
+        /// Whether the request names the user (`<Username>`); the profile decides by
+        /// default (SS-2 probes a request naming someone else).
+        #[serde(default)]
+        send_username: Option<bool>,
+        /// Variable for the `<SecurityStrings>` text, as the server wrote it.
         #[serde(default)]
         save: Option<String>,
         /// Prefix for the reply's variables.
@@ -406,6 +410,11 @@ pub enum Step {
         #[serde(default)]
         charset: Option<String>,
     },
+    /// Checks that a saved reply carried its policies in the profile's shape (WIRE-6).
+    CheckPoliciesShape {
+        /// Reply prefix (from `save_reply`).
+        reply: String,
+    },
     /// Checks a policy item in a saved reply (POL-1).
     CheckPolicy {
         /// Reply prefix (from `save_reply`).
@@ -480,6 +489,7 @@ impl Step {
             Step::ConcurrentProvision { .. } => "concurrent_provision",
             Step::CheckStrings { .. } => "check_strings",
             Step::CheckPolicy { .. } => "check_policy",
+            Step::CheckPoliciesShape { .. } => "check_policies_shape",
             Step::CheckCodes { .. } => "check_codes",
             Step::Contains { .. } => "contains",
             Step::Oracle { .. } => "oracle",

@@ -1,5 +1,6 @@
 //! The embedded target: a fresh reference server per case on loopback ports, with the
-//! nodes and session sharing the case declares, a manual clock, and the run's defects.
+//! nodes and session sharing the case declares, a manual clock, the run's defects, and
+//! the run's wire profile (so `run --profile agentxml-3.6` meets servers speaking it).
 
 use std::sync::Arc;
 
@@ -11,13 +12,18 @@ use swivel_reference_server::domain::CoreConfig;
 use super::{CONTROL_TIMEOUT, CaseEnv, PrepareError};
 use crate::control::ControlClient;
 use crate::emulator::Endpoint;
+use crate::profile::WireProfile;
 use crate::scenario::{Case, Sharing};
 
 /// The token of every embedded control API (loopback only, lives for one case).
 const EMBEDDED_TOKEN: &str = "embedded-control-token";
 
 /// Starts the server a case needs.
-pub async fn prepare(defects: &DefectSet, case: &Case) -> Result<CaseEnv, PrepareError> {
+pub async fn prepare(
+    defects: &DefectSet,
+    wire_profile: &WireProfile,
+    case: &Case,
+) -> Result<CaseEnv, PrepareError> {
     let core = CoreConfig {
         nodes: case.server.nodes.max(1),
         session_sharing: case.server.session_sharing == Sharing::On,
@@ -26,7 +32,10 @@ pub async fn prepare(defects: &DefectSet, case: &Case) -> Result<CaseEnv, Prepar
     };
     let (agent_secret, site_id) = (core.agent_secret.clone(), core.site_id.clone());
     // Cases create their own users; the embedded server starts empty.
-    let config = ClusterConfig::loopback(core, Arc::new(ManualClock::fixed()), EMBEDDED_TOKEN);
+    let config = ClusterConfig {
+        wire_profile: wire_profile.clone(),
+        ..ClusterConfig::loopback(core, Arc::new(ManualClock::fixed()), EMBEDDED_TOKEN)
+    };
     let server = start(config)
         .await
         .map_err(|e| PrepareError::Environment(format!("embedded reference server: {e}")))?;

@@ -7,6 +7,7 @@
 pub mod embedded;
 pub mod external;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use swivel_reference_server::cluster::RunningCluster;
@@ -14,6 +15,7 @@ use swivel_reference_server::defects::DefectSet;
 
 use crate::control::ControlClient;
 use crate::emulator::Endpoint;
+use crate::profile::WireProfile;
 use crate::report::TargetInfo;
 use crate::scenario::Case;
 pub use external::{ExternalSpec, TargetFileError};
@@ -28,6 +30,9 @@ pub enum TargetSpec {
     Embedded {
         /// Defect switches.
         defects: DefectSet,
+        /// The wire the embedded servers speak: the run's profile, unless told
+        /// otherwise to show what a mismatch looks like.
+        wire_profile: Arc<WireProfile>,
     },
     /// A running server.
     External(ExternalSpec),
@@ -85,7 +90,10 @@ impl TargetSpec {
         attempt: u32,
     ) -> Result<CaseEnv, PrepareError> {
         match self {
-            TargetSpec::Embedded { defects } => embedded::prepare(defects, case).await,
+            TargetSpec::Embedded {
+                defects,
+                wire_profile,
+            } => embedded::prepare(defects, wire_profile, case).await,
             TargetSpec::External(spec) => spec.prepare(case, case_index, attempt).await,
         }
     }
@@ -98,7 +106,7 @@ impl TargetSpec {
     /// What the report says about the target.
     pub fn info(&self) -> TargetInfo {
         match self {
-            TargetSpec::Embedded { defects } => TargetInfo {
+            TargetSpec::Embedded { defects, .. } => TargetInfo {
                 kind: "embedded".into(),
                 nodes: vec!["a fresh reference server per case, on loopback".into()],
                 capabilities: vec![

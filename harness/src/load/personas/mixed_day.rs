@@ -27,7 +27,8 @@ pub async fn reprovision_check(user: &mut GooseUser, ctx: &LoadContext) -> Trans
         ctx,
         p,
         0,
-        &strings[1],
+        &strings,
+        2,
         LoginCheck {
             accept: false,
             name: "login (string from before reprovision)",

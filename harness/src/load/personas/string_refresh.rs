@@ -34,7 +34,8 @@ pub async fn iteration(user: &mut GooseUser, ctx: &LoadContext) -> TransactionRe
         ctx,
         p,
         0,
-        &strings[0],
+        &strings,
+        1,
         LoginCheck {
             accept: true,
             name: "login",
@@ -47,7 +48,8 @@ pub async fn iteration(user: &mut GooseUser, ctx: &LoadContext) -> TransactionRe
         ctx,
         p,
         0,
-        &strings[0],
+        &strings,
+        1,
         LoginCheck {
             accept: false,
             name: "login (used OTC)",

@@ -3,6 +3,7 @@
 //! the enumeration oracle (USR-3, recorded only).
 
 use super::judge;
+use crate::codec::strings::{check_layout, strings_in_order};
 use crate::redact::SecretKind;
 use crate::report::TranscriptEntry;
 use crate::runner::case::{CaseRun, StepResult};
@@ -54,30 +55,22 @@ impl CaseRun<'_> {
                 charset,
             } => {
                 let all = self.vars.expand(&format!("${{{strings}}}"))?;
-                let list: Vec<&str> = all.split(';').filter(|s| !s.is_empty()).collect();
+                let profile = self.client.profile();
                 let expected = format!(
-                    "{count} strings of {chars} characters{} then indexes 01..{count:02}",
+                    "{count} strings of {chars} characters{} then indexes 01..{count:02}, position i holding index i as the {} layout of {} says",
                     charset
                         .as_ref()
                         .map(|c| format!(" ({c})"))
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
+                    profile.strings.layout.name(),
+                    profile.name
                 );
-                if list.len() != *count {
-                    return Ok(judge(false, expected, format!("{} strings", list.len())));
+                if let Err(problem) = check_layout(&all, profile, *count, *chars) {
+                    return Ok(judge(false, expected, problem));
                 }
-                for (i, s) in list.iter().enumerate() {
-                    let index = format!("{:02}", i + 1);
-                    let ok_shape =
-                        s.len() == chars + 2 && s.is_char_boundary(*chars) && s[*chars..] == index;
-                    if !ok_shape {
-                        return Ok(judge(
-                            false,
-                            expected,
-                            format!("string {} has the form {:?}", i + 1, shape(s)),
-                        ));
-                    }
-                    if let Some(cs) = charset {
-                        match in_charset(cs, &s[..*chars]) {
+                if let Some(cs) = charset {
+                    for (i, s) in strings_in_order(&all, profile).iter().enumerate() {
+                        match in_charset(cs, s.get(..*chars).unwrap_or(s)) {
                             None => {
                                 return Err(StepResult::Inconclusive(format!(
                                     "scenario error: charset {cs}"
@@ -99,6 +92,23 @@ impl CaseRun<'_> {
                     }
                 }
                 judge(true, expected.clone(), expected)
+            }
+            Step::CheckPoliciesShape { reply } => {
+                let want = self.client.profile().policies.shape();
+                let got = self
+                    .vars
+                    .get(&format!("{reply}.policies_shape"))
+                    .unwrap_or_default()
+                    .to_string();
+                judge(
+                    got == want,
+                    format!("policies in the {want} shape"),
+                    if got.is_empty() {
+                        "no policies in the reply".to_string()
+                    } else {
+                        format!("policies in the {got} shape")
+                    },
+                )
             }
             Step::CheckPolicy {
                 reply,

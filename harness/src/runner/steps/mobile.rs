@@ -7,6 +7,8 @@ use std::sync::Arc;
 use tokio::sync::Barrier;
 
 use super::judge;
+use crate::codec::strings::{positions, string_for_index};
+use crate::codec::{ProvisionExtras, SsdSettings};
 use crate::emulator::{Exchange, otc_for};
 use crate::redact::SecretKind;
 use crate::report::TranscriptEntry;
@@ -29,6 +31,7 @@ impl CaseRun<'_> {
                 code,
                 node,
                 device_os,
+                action,
                 save_reply,
                 expect,
                 non_strict,
@@ -36,7 +39,12 @@ impl CaseRun<'_> {
             } => {
                 let (name, code) = (self.username(user), self.vars.expand(code)?);
                 let ep = self.node(*node)?.clone();
-                let x = client.provision(&ep, &name, &code, device_os).await;
+                let extras = ProvisionExtras {
+                    action: action.clone(),
+                    device_os: device_os.clone(),
+                    push_id: None,
+                };
+                let x = client.provision_with(&ep, &name, &code, &extras).await;
                 (
                     x,
                     expect,
@@ -49,6 +57,7 @@ impl CaseRun<'_> {
                 user,
                 device,
                 node,
+                send_username,
                 save_reply,
                 expect,
                 non_strict,
@@ -56,7 +65,13 @@ impl CaseRun<'_> {
             } => {
                 let (name, device) = (self.username(user), self.vars.expand(device)?);
                 let ep = self.node(*node)?.clone();
-                let x = client.security_strings(&ep, &name, &device).await;
+                let x = match send_username {
+                    None => client.security_strings(&ep, &name, &device).await,
+                    Some(named) => {
+                        let username = named.then_some(name.as_str());
+                        client.security_strings_naming(&ep, username, &device).await
+                    }
+                };
                 (
                     x,
                     expect,
@@ -96,10 +111,9 @@ impl CaseRun<'_> {
             } => {
                 let name = self.username(user);
                 let all = self.vars.expand(&format!("${{{strings}}}"))?;
-                let Some(string) = all
-                    .split(';')
-                    .filter(|s| !s.is_empty())
-                    .nth(index.saturating_sub(1))
+                // As the app does: the string at the position of this index, unchecked.
+                let Some(string) =
+                    string_for_index(&all, *index, client.profile()).filter(|s| !s.is_empty())
                 else {
                     return Err(StepResult::Inconclusive(format!(
                         "scenario error: no string {index} in ${{{strings}}}"
@@ -274,8 +288,8 @@ impl CaseRun<'_> {
             Step::Strings {
                 save: Some(var), ..
             } => {
-                let strings = reply.map(|r| r.strings.join(";")).unwrap_or_default();
-                self.vars.set(var, strings);
+                let strings = reply.and_then(|r| r.strings_text.clone());
+                self.vars.set(var, strings.unwrap_or_default());
             }
             Step::TokenIndex {
                 equals: Some(want), ..
@@ -306,15 +320,19 @@ impl CaseRun<'_> {
                 port_of_node: Some(k),
                 ..
             } => {
-                let want = self.node(*k)?.root_url();
-                let got = reply.and_then(|r| r.ssd.clone());
-                let ok = got
-                    .as_ref()
-                    .is_some_and(|s| want.ends_with(&format!(":{}", s.port)));
+                // CLI-1: the app uses exactly the scheme, host, port and context returned,
+                // so they must name this node.
+                let want = self.node(*k)?.base_url.clone();
+                let got = reply
+                    .and_then(|r| r.ssd.as_ref())
+                    .map(SsdSettings::base_url);
                 return Ok(judge(
-                    ok,
-                    format!("settings naming {want}"),
-                    format!("{got:?}"),
+                    got.as_deref() == Some(want.as_str()),
+                    format!("settings from which an app builds {want}"),
+                    match got {
+                        Some(url) => format!("settings from which an app builds {url}"),
+                        None => "no settings".to_string(),
+                    },
                 ));
             }
             _ => {}
@@ -332,8 +350,10 @@ impl CaseRun<'_> {
             {
                 self.redactor.learn(id, SecretKind::DeviceId);
             }
-            for s in &reply.strings {
-                self.redactor.learn(s, SecretKind::String);
+            if let Some(text) = &reply.strings_text {
+                for s in positions(text, self.client.profile()) {
+                    self.redactor.learn(s, SecretKind::String);
+                }
             }
         }
     }
@@ -385,6 +405,11 @@ impl CaseRun<'_> {
             for (id, content) in &reply.policies {
                 set(&mut self.vars, &format!("policy.{id}"), content.clone());
             }
+            set(
+                &mut self.vars,
+                "policies_shape",
+                reply.policies_shape.unwrap_or_default().to_string(),
+            );
         }
     }
 
@@ -414,9 +439,7 @@ impl CaseRun<'_> {
             let (name, code, barrier) = (name.clone(), code.clone(), barrier.clone());
             tasks.spawn(async move {
                 barrier.wait().await;
-                client
-                    .provision(&ep, &name, &code, "swivel-harness emulator")
-                    .await
+                client.provision(&ep, &name, &code).await
             });
         }
         let mut outcomes = Vec::new();

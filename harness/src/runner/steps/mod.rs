@@ -25,6 +25,7 @@ impl CaseRun<'_> {
             | Step::MarkLog => self.control_step(step).await,
             Step::CheckStrings { .. }
             | Step::CheckPolicy { .. }
+            | Step::CheckPoliciesShape { .. }
             | Step::CheckCodes { .. }
             | Step::Contains { .. }
             | Step::Oracle { .. } => self.check_step(step).await,

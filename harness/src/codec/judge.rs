@@ -1,25 +1,43 @@
-//! Judging a reply per call kind, the way the app would read it: an XML reply's
-//! `<Result>` decides PASS or FAIL (with the canonical error code), a non-2xx without a
-//! FAIL reply is an HTTP outcome, a 2xx that cannot be read is MALFORMED, and no reply
-//! at all is TRANSPORT. Non-XML calls (TokenIndex, self-service, QR, plain GET) have
-//! their own small rules below.
+//! Judging a reply per call kind, the way the app would read it, from what arrived and
+//! nothing else (no transport here): an XML reply's `<Result>` decides PASS or FAIL
+//! (with the canonical error code), a non-2xx without a FAIL reply is an HTTP outcome, a
+//! 2xx that cannot be read is MALFORMED, and no reply at all is TRANSPORT. A Site ID
+//! lookup passes on the profile's pass value and is refused on any other, as the app
+//! reads it. Non-XML calls (TokenIndex, self-service, QR, plain GET) have their own
+//! small rules below. The emulator and the load personas both call [`judge`].
 
-use super::exchange::{Call, Outcome};
-use super::http::Fetched;
 use super::qr::decode_qr_png;
 use super::reply::{Reply, ReplyKind, parse_reply};
 use super::xml::clip;
+use super::{Call, Outcome};
 use crate::profile::WireProfile;
+
+/// What came back for one request, as far as it got.
+#[derive(Debug, Default, Clone)]
+pub struct Received {
+    /// Status, once the reply head arrived.
+    pub status: Option<u16>,
+    /// `Content-Type` of the reply.
+    pub content_type: Option<String>,
+    /// Body bytes kept (at most the reader's cap).
+    pub body: Vec<u8>,
+    /// Body bytes received, including any beyond the cap.
+    pub bytes_read: usize,
+    /// Whether reading stopped at the cap.
+    pub truncated: bool,
+    /// Why no complete reply arrived (connect error, reset, timeout).
+    pub transport_error: Option<String>,
+}
 
 /// The outcome a self-service refusal (HTTP 403) is reported as.
 pub const SELF_PROVISION_REFUSED: &str = "SELF_PROVISION_REFUSED";
 /// The first bytes of every PNG file.
 const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
-/// The outcome of `call` given what `fetched` holds.
-pub(crate) fn classify(
+/// The outcome of `call` given what `fetched` holds, and the reply when it was one.
+pub fn judge(
     call: Call,
-    fetched: &Fetched,
+    fetched: &Received,
     profile: &WireProfile,
     max_body_bytes: usize,
 ) -> (Outcome, Option<Reply>) {
@@ -44,16 +62,7 @@ pub(crate) fn classify(
         Call::Ping | Call::Provision | Call::SecurityStrings | Call::Login | Call::Raw => {
             xml_outcome(status, fetched, ReplyKind::Sas, profile)
         }
-        Call::SsdLookup => match xml_outcome(status, fetched, ReplyKind::Ssd, profile) {
-            (Outcome::Pass, Some(reply)) if reply.ssd.is_none() => (
-                Outcome::Malformed(format!(
-                    "SSD reply passes but has no <{}>",
-                    profile.elements.ssd_server
-                )),
-                Some(reply),
-            ),
-            other => other,
-        },
+        Call::SsdLookup => ssd_outcome(status, fetched, profile),
         Call::TokenIndex => token_index_outcome(status, fetched, profile),
         Call::SelfProvision => (
             match status {
@@ -87,11 +96,42 @@ pub(crate) fn classify(
     }
 }
 
+/// A Site ID lookup: the profile's pass value with server settings passes; any other
+/// result is a refusal (the app shows "Unknown Server ID" whatever the code), named by
+/// the reply's error element where the shape has one.
+fn ssd_outcome(status: u16, fetched: &Received, profile: &WireProfile) -> (Outcome, Option<Reply>) {
+    let ok = (200..300).contains(&status);
+    match parse_reply(&fetched.body, ReplyKind::Ssd, profile) {
+        Ok(reply) if reply.result == profile.ssd.pass => {
+            let outcome = if !ok {
+                Outcome::Http(status)
+            } else if reply.ssd.is_none() {
+                Outcome::Malformed(format!(
+                    "SSD reply passes but has no <{}>",
+                    profile.ssd.server
+                ))
+            } else {
+                Outcome::Pass
+            };
+            (outcome, Some(reply))
+        }
+        Ok(reply) => {
+            let code = reply
+                .error
+                .clone()
+                .unwrap_or_else(|| "UNKNOWN_SERVER_ID".to_string());
+            (Outcome::Fail(code), Some(reply))
+        }
+        Err(_) if !ok => (Outcome::Http(status), None),
+        Err(malformed) => (Outcome::Malformed(malformed.0), None),
+    }
+}
+
 /// An XML reply: PASS/FAIL from `<Result>`. A non-2xx counts as a refusal only when
 /// it carries a FAIL reply (the reference server answers 415 that way).
 fn xml_outcome(
     status: u16,
-    fetched: &Fetched,
+    fetched: &Received,
     kind: ReplyKind,
     profile: &WireProfile,
 ) -> (Outcome, Option<Reply>) {
@@ -123,7 +163,7 @@ fn xml_outcome(
 /// TokenIndex: a plain integer on 2xx; a refusal is `CODE: text` with a 4xx status.
 fn token_index_outcome(
     status: u16,
-    fetched: &Fetched,
+    fetched: &Received,
     profile: &WireProfile,
 ) -> (Outcome, Option<Reply>) {
     let text = String::from_utf8_lossy(&fetched.body);
@@ -174,7 +214,7 @@ fn looks_like_error_code(word: &str) -> bool {
 }
 
 /// QR: a 2xx `image/png` whose body is a PNG.
-fn qr_outcome(status: u16, fetched: &Fetched) -> Outcome {
+fn qr_outcome(status: u16, fetched: &Received) -> Outcome {
     if !(200..300).contains(&status) {
         return Outcome::Http(status);
     }
@@ -197,17 +237,21 @@ fn qr_outcome(status: u16, fetched: &Fetched) -> Outcome {
 mod tests {
     use super::*;
 
-    fn fetched(status: u16, body: &str) -> Fetched {
-        Fetched {
+    fn fetched(status: u16, body: &str) -> Received {
+        Received {
             status: Some(status),
             body: body.as_bytes().to_vec(),
             bytes_read: body.len(),
-            ..Fetched::default()
+            ..Received::default()
         }
     }
 
-    fn judge(call: Call, f: &Fetched) -> Outcome {
-        classify(call, f, &WireProfile::default_profile(), 1 << 20).0
+    fn outcome(call: Call, f: &Received) -> Outcome {
+        judge(call, f, &WireProfile::default_profile(), 1 << 20).0
+    }
+
+    fn agentxml() -> WireProfile {
+        WireProfile::load("agentxml-3.6").unwrap()
     }
 
     const FAIL_415: &str =
@@ -216,80 +260,98 @@ mod tests {
     #[test]
     fn xml_calls() {
         let pass = fetched(200, "<SASResponse><Result>PASS</Result></SASResponse>");
-        assert_eq!(judge(Call::Ping, &pass), Outcome::Pass);
+        assert_eq!(outcome(Call::Ping, &pass), Outcome::Pass);
         assert_eq!(
-            judge(Call::Raw, &fetched(415, FAIL_415)),
+            outcome(Call::Raw, &fetched(415, FAIL_415)),
             Outcome::Fail("BAD_REQUEST".into())
         );
         assert_eq!(
-            judge(
+            outcome(
                 Call::Ping,
                 &fetched(500, "<SASResponse><Result>PASS</Result></SASResponse>")
             ),
             Outcome::Http(500)
         );
         assert_eq!(
-            judge(Call::Ping, &fetched(413, "too large")),
+            outcome(Call::Ping, &fetched(413, "too large")),
             Outcome::Http(413)
         );
         assert_eq!(
-            judge(
+            outcome(
                 Call::Login,
                 &fetched(200, "<SASResponse><Result>FAIL</Result></SASResponse>")
             ),
             Outcome::Fail(String::new())
         );
         assert!(matches!(
-            judge(Call::Login, &fetched(200, "<SASResponse><Result>MAYBE</Result></SASResponse>")),
+            outcome(Call::Login, &fetched(200, "<SASResponse><Result>MAYBE</Result></SASResponse>")),
             Outcome::Malformed(m) if m.contains("MAYBE")
         ));
     }
 
     #[test]
-    fn ssd_pass_without_server_is_malformed() {
+    fn ssd_replies_in_both_shapes() {
+        let a = agentxml();
+        let ssd = |f: &Received, p: &WireProfile| judge(Call::SsdLookup, f, p, 1 << 20).0;
         let f = fetched(200, "<SSDResponse><Result>PASS</Result></SSDResponse>");
-        assert!(matches!(judge(Call::SsdLookup, &f), Outcome::Malformed(_)));
+        assert!(matches!(ssd(&f, &a), Outcome::Malformed(_)));
         let unknown = fetched(
             404,
             "<SSDResponse><Result>FAIL</Result><Error>UNKNOWN_SERVER_ID</Error></SSDResponse>",
         );
+        assert_eq!(ssd(&unknown, &a), Outcome::Fail("UNKNOWN_SERVER_ID".into()));
+        assert_eq!(ssd(&fetched(404, "nope"), &a), Outcome::Http(404));
+        // mobile-3.6: any responseCode but 0 is the app's "Unknown Server ID".
+        let refused = fetched(
+            200,
+            "<getServerDetailsResponse><responseCode>7</responseCode></getServerDetailsResponse>",
+        );
         assert_eq!(
-            judge(Call::SsdLookup, &unknown),
+            outcome(Call::SsdLookup, &refused),
             Outcome::Fail("UNKNOWN_SERVER_ID".into())
         );
-        assert_eq!(
-            judge(Call::SsdLookup, &fetched(404, "nope")),
-            Outcome::Http(404)
+        let passes_bare = fetched(
+            200,
+            "<getServerDetailsResponse><responseCode>0</responseCode></getServerDetailsResponse>",
         );
+        assert!(matches!(
+            outcome(Call::SsdLookup, &passes_bare),
+            Outcome::Malformed(_)
+        ));
+        // The earlier shape under the mobile profile is not a reply a real app can read.
+        assert!(matches!(
+            outcome(Call::SsdLookup, &unknown),
+            Outcome::Http(404)
+        ));
     }
 
     #[test]
     fn token_index_replies() {
-        let (outcome, reply) = classify(
+        let (got, reply) = judge(
             Call::TokenIndex,
             &fetched(200, "7\n"),
             &WireProfile::default_profile(),
             1024,
         );
-        assert_eq!(outcome, Outcome::Pass);
+        assert_eq!(got, Outcome::Pass);
         assert_eq!(reply.unwrap().token_index, Some(7));
         assert!(matches!(
-            judge(Call::TokenIndex, &fetched(200, "seven")),
+            outcome(Call::TokenIndex, &fetched(200, "seven")),
             Outcome::Malformed(_)
         ));
         assert_eq!(
-            judge(
+            outcome(
                 Call::TokenIndex,
                 &fetched(403, "DEVICE_NOT_PROVISIONED: unknown device\n")
             ),
             Outcome::Fail("DEVICE_NOT_PROVISIONED".into())
         );
         assert_eq!(
-            judge(Call::TokenIndex, &fetched(404, "Not Found: x")),
+            outcome(Call::TokenIndex, &fetched(404, "Not Found: x")),
             Outcome::Http(404)
         );
         assert_eq!(
-            judge(Call::TokenIndex, &fetched(500, "")),
+            outcome(Call::TokenIndex, &fetched(500, "")),
             Outcome::Http(500)
         );
     }
@@ -297,32 +359,32 @@ mod tests {
     #[test]
     fn self_provision_qr_and_get() {
         assert_eq!(
-            judge(Call::SelfProvision, &fetched(200, "<html>")),
+            outcome(Call::SelfProvision, &fetched(200, "<html>")),
             Outcome::Pass
         );
         assert_eq!(
-            judge(Call::SelfProvision, &fetched(403, "no")),
+            outcome(Call::SelfProvision, &fetched(403, "no")),
             Outcome::Fail(SELF_PROVISION_REFUSED.into())
         );
         assert_eq!(
-            judge(Call::SelfProvision, &fetched(400, "")),
+            outcome(Call::SelfProvision, &fetched(400, "")),
             Outcome::Http(400)
         );
         let mut png = fetched(200, "");
         png.body = swivel_reference_server::http::qr::qr_png("payload").unwrap();
         png.content_type = Some("image/png".into());
-        assert_eq!(judge(Call::QrCode, &png), Outcome::Pass);
+        assert_eq!(outcome(Call::QrCode, &png), Outcome::Pass);
         // A PNG signature alone is no QR image.
         png.body = b"\x89PNG\r\n\x1a\nrest".to_vec();
         assert!(
-            matches!(judge(Call::QrCode, &png), Outcome::Malformed(m) if m.contains("QR image"))
+            matches!(outcome(Call::QrCode, &png), Outcome::Malformed(m) if m.contains("QR image"))
         );
         png.body = b"GIF89a".to_vec();
-        assert!(matches!(judge(Call::QrCode, &png), Outcome::Malformed(_)));
+        assert!(matches!(outcome(Call::QrCode, &png), Outcome::Malformed(_)));
         png.content_type = Some("text/html".into());
-        assert_eq!(judge(Call::QrCode, &png), Outcome::Http(200));
-        assert_eq!(judge(Call::Get, &fetched(302, "")), Outcome::Http(302));
-        assert_eq!(judge(Call::Get, &fetched(200, "x")), Outcome::Pass);
+        assert_eq!(outcome(Call::QrCode, &png), Outcome::Http(200));
+        assert_eq!(outcome(Call::Get, &fetched(302, "")), Outcome::Http(302));
+        assert_eq!(outcome(Call::Get, &fetched(200, "x")), Outcome::Pass);
     }
 
     #[test]
@@ -330,16 +392,16 @@ mod tests {
         let mut big = fetched(200, "<SASResponse>");
         big.truncated = true;
         assert!(
-            matches!(judge(Call::Provision, &big), Outcome::Malformed(m) if m.contains("limit"))
+            matches!(outcome(Call::Provision, &big), Outcome::Malformed(m) if m.contains("limit"))
         );
         big.status = Some(413);
-        assert_eq!(judge(Call::Provision, &big), Outcome::Http(413));
-        let gone = Fetched {
+        assert_eq!(outcome(Call::Provision, &big), Outcome::Http(413));
+        let gone = Received {
             transport_error: Some("cannot connect".into()),
-            ..Fetched::default()
+            ..Received::default()
         };
         assert_eq!(
-            judge(Call::Ping, &gone),
+            outcome(Call::Ping, &gone),
             Outcome::Transport("cannot connect".into())
         );
     }

@@ -5,7 +5,7 @@
 //! declared or expanded), keeps no more than the input's size in memory, and never
 //! panics: every problem becomes a [`MalformedReply`] naming it.
 
-use quick_xml::events::{BytesRef, Event};
+use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::reader::Reader;
 
 /// Why a reply body could not be read as a reply. The text goes into reports.
@@ -27,15 +27,25 @@ const KEPT_DEPTH: usize = 3;
 const MAX_MESSAGE_CHARS: usize = 200;
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// One element: its name, its own text (unescaped, untrimmed) and kept children.
+/// One element: its name, its attributes (unescaped), its own text (unescaped,
+/// untrimmed) and kept children.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Element {
     pub name: String,
+    pub attributes: Vec<(String, String)>,
     pub text: String,
     pub children: Vec<Element>,
 }
 
 impl Element {
+    /// The value of attribute `name`.
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// Direct children named `name`.
     pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
         self.children.iter().filter(move |c| c.name == name)
@@ -115,8 +125,10 @@ pub(crate) fn parse_document(body: &[u8]) -> Result<Element, MalformedReply> {
                 depth += 1;
                 if depth <= KEPT_DEPTH {
                     let name = String::from_utf8_lossy(start.name().as_ref()).into_owned();
+                    let attributes = read_attributes(&start)?;
                     open.push(Element {
                         name,
+                        attributes,
                         ..Element::default()
                     });
                 }
@@ -167,6 +179,30 @@ pub(crate) fn parse_document(body: &[u8]) -> Result<Element, MalformedReply> {
             Event::Decl(_) | Event::Comment(_) | Event::PI(_) | Event::Empty(_) => {}
         }
     }
+}
+
+/// The attributes of a kept element, unescaped; a malformed attribute or an undefined
+/// entity in a value is a [`MalformedReply`].
+fn read_attributes(start: &BytesStart<'_>) -> Result<Vec<(String, String)>, MalformedReply> {
+    let mut attributes = Vec::new();
+    for attribute in start.attributes() {
+        let attribute = attribute.map_err(|e| {
+            MalformedReply(format!(
+                "reply has a malformed attribute: {}",
+                clip(&e.to_string())
+            ))
+        })?;
+        let name = String::from_utf8_lossy(attribute.key.as_ref()).into_owned();
+        let value = attribute.unescape_value().map_err(|e| {
+            MalformedReply(format!(
+                "reply attribute {} cannot be read: {}",
+                clip(&name),
+                clip(&e.to_string())
+            ))
+        })?;
+        attributes.push((name, value.into_owned()));
+    }
+    Ok(attributes)
 }
 
 /// Appends text to the innermost kept element, if the text is directly inside it.
