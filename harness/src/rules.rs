@@ -23,8 +23,29 @@ pub struct Rule {
     pub section: String,
     /// The requirement text.
     pub text: String,
-    /// `[DOC]`, `[HINT]`, `[ASSUMED]` or a combination.
+    /// `[DOC]`, `[CLIENT]`, `[HINT]`, `[ASSUMED]` or a combination.
     pub evidence: String,
+    /// Whom the rule binds: a server (judged by `run`) or a client (judged by `certify`).
+    #[serde(default)]
+    pub subject: Subject,
+}
+
+/// Whom a rule binds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Subject {
+    /// A server: conformance cases (`run`) judge it.
+    #[default]
+    Server,
+    /// A mobile app: certification judges it from the app's traffic (protocol.md §11).
+    Client,
+}
+
+impl Rule {
+    /// Whether conformance cases (`run`) judge this rule; client rules are for `certify`.
+    pub fn judged_by_run(&self) -> bool {
+        self.subject == Subject::Server
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -54,9 +75,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn catalogue_parses_with_all_40_rules() {
+    fn catalogue_parses_with_all_58_rules() {
         toml::from_str::<Catalogue>(RULES_TOML).unwrap();
-        assert_eq!(all().len(), 40);
+        assert_eq!(all().len(), 58);
+        assert_eq!(all().iter().filter(|r| !r.judged_by_run()).count(), 12);
+        assert_eq!(get("CLI-4").unwrap().subject, Subject::Client);
+        assert_eq!(get("WIRE-2").unwrap().level, Level::Info);
+        assert_eq!(get("WIRE-6").unwrap().level, Level::Should);
         assert_eq!(get("PC-6").unwrap().level, Level::Should);
         assert_eq!(get("USR-3").unwrap().level, Level::Info);
     }

@@ -234,9 +234,13 @@ fn list_shows_cases_with_rules_and_full_coverage() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(!text.contains("NOT COVERED"), "{text}");
     assert!(
-        text.contains("40 rules, 40 covered, 0 not covered"),
+        text.contains("46 server rules, 46 covered, 0 not covered"),
         "{text}"
     );
+    assert!(text.contains("12 client rules (CLI-1, "), "{text}");
+    for id in ["WIRE-1", "WIRE-6", "CLI-12"] {
+        assert!(text.lines().any(|l| l.starts_with(id)), "{id} missing: {text}");
+    }
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Proof that the checks work: every suite runs against the clean embedded reference
-//! server (every judged case must PASS) and against the server with each defect switch
-//! (each defect must turn at least one case to FAIL, or NON-STRICT for a SHOULD rule).
+//! server under each built-in wire profile (every judged case must PASS), against a
+//! server speaking another profile than the harness (the WIRE rules FAIL, nothing is
+//! INCONCLUSIVE), and against the server with each defect switch (each defect must turn
+//! a case OF ITS OWN RULE to FAIL, or NON-STRICT for a SHOULD rule).
 
 // Test helpers may panic on failure: that is how a test reports it.
 #![allow(clippy::unwrap_used)]
@@ -24,8 +26,18 @@ fn all_cases() -> Vec<Case> {
 }
 
 async fn run_all(defects: DefectSet, label: &str) -> RunReport {
+    let mobile = WireProfile::default_profile();
+    run_with(defects, label, &mobile, &mobile).await
+}
+
+async fn run_with(
+    defects: DefectSet,
+    label: &str,
+    harness: &WireProfile,
+    server: &WireProfile,
+) -> RunReport {
     let client = MobileClient::new(
-        Arc::new(WireProfile::default_profile()),
+        Arc::new(harness.clone()),
         ClientOptions {
             timeout: Duration::from_secs(5),
             ..ClientOptions::default()
@@ -43,8 +55,8 @@ async fn run_all(defects: DefectSet, label: &str) -> RunReport {
         reports_root: root.clone(),
         run_id: "run".into(),
         profile: ProfileInfo {
-            name: "agentxml-3.6".into(),
-            source: "built-in".into(),
+            name: harness.name.clone(),
+            source: harness.source().into(),
             hint_parts: Vec::new(),
             assumed_parts: Vec::new(),
         },
@@ -53,7 +65,10 @@ async fn run_all(defects: DefectSet, label: &str) -> RunReport {
     };
     let result = runner::run(
         all_cases(),
-        TargetSpec::Embedded { defects },
+        TargetSpec::Embedded {
+            defects,
+            wire_profile: Arc::new(server.clone()),
+        },
         client,
         options,
     )
@@ -61,6 +76,51 @@ async fn run_all(defects: DefectSet, label: &str) -> RunReport {
     .unwrap();
     let _ = std::fs::remove_dir_all(&root);
     result.report
+}
+
+fn assert_all_pass(report: &RunReport, label: &str) {
+    let bad: Vec<String> = report
+        .cases
+        .iter()
+        .filter(|c| !matches!(c.verdict, Verdict::Pass | Verdict::Info))
+        .map(|c| format!("{} {}: {:?}", c.verdict, c.id, c.reason))
+        .collect();
+    assert!(bad.is_empty(), "{label}: {bad:#?}");
+    assert_eq!(report.summary.exit_code, 0, "{label}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clean_server_passes_every_judged_case_under_agentxml_too() {
+    let agentxml = WireProfile::load("agentxml-3.6").unwrap();
+    let report = run_with(DefectSet::none(), "clean-agentxml", &agentxml, &agentxml).await;
+    assert_all_pass(&report, "agentxml-3.6 on both sides");
+}
+
+/// A harness speaking one profile against a server speaking the other: the WIRE rules
+/// fail, as a finding and never as a crash or an INCONCLUSIVE run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_mismatch_is_a_fail_of_the_wire_rules() {
+    let mobile = WireProfile::default_profile();
+    let agentxml = WireProfile::load("agentxml-3.6").unwrap();
+    for (harness, server) in [(&mobile, &agentxml), (&agentxml, &mobile)] {
+        let label = format!("{} against {}", harness.name, server.name);
+        let report = run_with(DefectSet::none(), "mismatch", harness, server).await;
+        let inconclusive: Vec<&str> = report
+            .cases
+            .iter()
+            .filter(|c| c.verdict == Verdict::Inconclusive)
+            .map(|c| c.id.as_str())
+            .collect();
+        assert!(inconclusive.is_empty(), "{label}: inconclusive {inconclusive:?}");
+        let failed_wire: Vec<&str> = report
+            .cases
+            .iter()
+            .filter(|c| c.verdict == Verdict::Fail && c.rules.iter().any(|r| r.starts_with("WIRE-")))
+            .map(|c| c.id.as_str())
+            .collect();
+        assert!(!failed_wire.is_empty(), "{label}: no WIRE case failed");
+        assert_eq!(report.summary.exit_code, 1, "{label}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -102,13 +162,15 @@ async fn every_defect_is_caught_by_a_case_of_its_rule_level() {
         } else {
             Level::Should
         };
-        let caught = report
-            .cases
-            .iter()
-            .any(|c| c.verdict == want && c.level == judged_level);
+        // Caught by a case of the defect's own rule: a FAIL elsewhere could hide a
+        // check of this rule that is blind.
+        let caught = report.cases.iter().any(|c| {
+            c.verdict == want && c.level == judged_level && c.rules.iter().any(|r| r == defect.rule())
+        });
         if !caught {
             missed.push(format!(
-                "{defect} ({}): no {judged_level} case is {want}",
+                "{defect} ({}): no {judged_level} case of {} is {want}",
+                defect.rule(),
                 defect.rule()
             ));
         }
@@ -135,6 +197,7 @@ fn every_rule_is_covered_by_a_case() {
     assert!(cases.len() >= 40, "{} cases", cases.len());
     let uncovered: Vec<&str> = swivel_harness::rules::all()
         .iter()
+        .filter(|r| r.judged_by_run())
         .filter(|r| !cases.iter().any(|c| c.rules.contains(&r.id)))
         .map(|r| r.id.as_str())
         .collect();

@@ -9,6 +9,7 @@ use swivel_harness::emulator::app_message::{
     DEVICE_PROVISIONED, ERROR_DOWNLOADING_STRINGS, INVALID_PROVISION_CODE, INVALID_USERNAME,
     PROVISION_FAILURE, SERVER_CONNECTION, UNKNOWN_SERVER_ID, USER_NOT_SET,
 };
+use swivel_harness::codec::strings::{check_layout, string_for_index};
 use swivel_harness::emulator::{ClientOptions, Endpoint, Exchange, MobileClient, Outcome, otc_for};
 use swivel_harness::profile::WireProfile;
 use swivel_reference_server::clock::ManualClock;
@@ -19,7 +20,6 @@ use swivel_reference_server::users_file::default_users;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const DEVICE_OS: &str = "iOS 17.2";
 const SECRET: &str = "swivel-harness-secret";
 /// Upper bound for any exchange that must not hang.
 const BOUND: Duration = Duration::from_secs(10);
@@ -48,7 +48,7 @@ async fn provision_against(reply: ResponseTemplate) -> Exchange {
     let (_server, ep) = mock_node(reply).await;
     tokio::time::timeout(
         BOUND,
-        client().provision(&ep, "alice", "1234567890", DEVICE_OS),
+        client().provision(&ep, "alice", "1234567890"),
     )
     .await
     .expect("the emulator returns without hanging")
@@ -161,7 +161,7 @@ async fn connection_refused_is_a_transport_error() {
         listener.local_addr().unwrap().port()
     };
     let ep = Endpoint::new(format!("http://127.0.0.1:{port}/pinsafe"));
-    let ex = tokio::time::timeout(BOUND, client().provision(&ep, "alice", "x", DEVICE_OS))
+    let ex = tokio::time::timeout(BOUND, client().provision(&ep, "alice", "x"))
         .await
         .unwrap();
     assert!(ex.outcome.is_transport(), "{ex:?}");
@@ -172,7 +172,7 @@ async fn connection_refused_is_a_transport_error() {
 #[tokio::test]
 async fn an_empty_username_is_not_sent() {
     let (server, ep) = mock_node(ResponseTemplate::new(200)).await;
-    let ex = client().provision(&ep, "  ", "code", DEVICE_OS).await;
+    let ex = client().provision(&ep, "  ", "code").await;
     assert_eq!(ex.outcome.key(), "NOT-SENT");
     assert_eq!(ex.app_message(), USER_NOT_SET);
     let ex = client().security_strings(&ep, "", "dev").await;
@@ -215,16 +215,27 @@ fn issue_code(cluster: &RunningCluster, user: &str) -> String {
         .expect("a provision code in the outbox")
 }
 
+/// What a real app does (protocol.md §9): Site ID lookup, then the endpoint built from
+/// exactly what it returned, lowercase provision, strings by device id alone, the OTC of
+/// the string at position 5.
 #[tokio::test]
 async fn full_provisioning_flow_against_the_reference_server() {
     let cluster = reference_server().await;
-    let ep = node(&cluster);
     let client = client();
+    let root = node(&cluster).root_url();
+    let (ssd, resolved) = client.resolve_site(&root, "HARNESS01").await;
+    assert_eq!(ssd.outcome, Outcome::Pass, "{ssd:?}");
+    assert!(ssd.url.contains("/ssdserver/getServerDetails?id=HARNESS01"), "{}", ssd.url);
+    let ep = resolved.expect("the SSD names an endpoint");
+    assert_eq!(ep.base_url, node(&cluster).base_url);
     let code = issue_code(&cluster, "alice");
 
     assert_eq!(client.ping(&ep).await.outcome, Outcome::Pass);
 
-    let provision = client.provision(&ep, "alice", &code, DEVICE_OS).await;
+    let provision = client.provision(&ep, "alice", &code).await;
+    assert!(provision.request_body.contains("<Action>provision</Action>"));
+    assert!(!provision.request_body.contains("DeviceOS"));
+    assert!(!provision.request_body.starts_with("<?xml"));
     assert_eq!(provision.outcome, Outcome::Pass, "{provision:?}");
     assert_eq!(provision.app_message(), DEVICE_PROVISIONED);
     let device = provision.device_id().unwrap().to_string();
@@ -233,9 +244,14 @@ async fn full_provisioning_flow_against_the_reference_server() {
 
     let strings = client.security_strings(&ep, "alice", &device).await;
     assert_eq!(strings.outcome, Outcome::Pass, "{strings:?}");
-    assert_eq!(strings.strings().len(), 99);
+    assert!(!strings.request_body.contains("Username"), "{}", strings.request_body);
+    let text = strings.strings_text().unwrap();
+    let profile = client.profile();
+    assert_eq!(check_layout(text, profile, 99, 10), Ok(()));
 
-    let otc = otc_for("3759", &strings.strings()[0]).unwrap();
+    let string5 = string_for_index(text, 5, profile).unwrap();
+    assert!(string5.ends_with("05"));
+    let otc = otc_for("3759", string5).unwrap();
     let login = client.agent_login(&ep, SECRET, "alice", &otc).await;
     assert_eq!(login.outcome, Outcome::Pass, "{login:?}");
     let again = client.agent_login(&ep, SECRET, "alice", &otc).await;
@@ -255,7 +271,7 @@ async fn full_provisioning_flow_against_the_reference_server() {
 
     let index = client.token_index(&ep, "alice", &device).await;
     assert_eq!(index.outcome, Outcome::Pass, "{index:?}");
-    assert_eq!(index.token_index(), Some(2));
+    assert_eq!(index.token_index(), Some(1));
 
     tokio::time::timeout(BOUND, cluster.shutdown())
         .await
@@ -269,14 +285,14 @@ async fn refusals_from_the_reference_server_map_to_app_messages() {
     let client = client();
 
     let unknown = client
-        .provision(&ep, "nobody", "1234567890", DEVICE_OS)
+        .provision(&ep, "nobody", "1234567890")
         .await;
     assert_eq!(unknown.outcome.key(), "FAIL:LOG_USER_NOT_FOUND");
     assert_eq!(unknown.app_message(), INVALID_USERNAME);
 
     // Markup in a username is escaped: the server reads a username, not broken XML.
     let hostile = client
-        .provision(&ep, "a<b&\"c", "1234567890", DEVICE_OS)
+        .provision(&ep, "a<b&\"c", "1234567890")
         .await;
     assert_eq!(
         hostile.outcome.key(),
@@ -285,12 +301,12 @@ async fn refusals_from_the_reference_server_map_to_app_messages() {
     );
 
     issue_code(&cluster, "bob");
-    let wrong = client.provision(&ep, "bob", "0000000000", DEVICE_OS).await;
+    let wrong = client.provision(&ep, "bob", "0000000000").await;
     assert_eq!(wrong.outcome.key(), "FAIL:PROVISION_FAILURE");
     assert_eq!(wrong.app_message(), INVALID_PROVISION_CODE);
 
     let code = issue_code(&cluster, "carol");
-    let carol = client.provision(&ep, "carol", &code, DEVICE_OS).await;
+    let carol = client.provision(&ep, "carol", &code).await;
     assert_eq!(carol.outcome, Outcome::Pass, "{carol:?}");
     let refused = client
         .security_strings(&ep, "carol", carol.device_id().unwrap())

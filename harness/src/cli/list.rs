@@ -27,7 +27,9 @@ pub fn run(args: &ListArgs) -> anyhow::Result<u8> {
             "{:<7} {:<7} {:>5}  CASES\n",
             "RULE", "LEVEL", "COUNT"
         ));
-        for r in rules::all() {
+        let (server, client): (Vec<_>, Vec<_>) =
+            rules::all().iter().partition(|r| r.judged_by_run());
+        for r in &server {
             let ids: Vec<&str> = cases
                 .iter()
                 .filter(|c| c.rules.contains(&r.id))
@@ -48,11 +50,21 @@ pub fn run(args: &ListArgs) -> anyhow::Result<u8> {
                 ids.len()
             ));
         }
+        for r in &client {
+            out.push_str(&format!(
+                "{:<7} {:<7} {:>5}  client rule: judged by certification from an app's traffic, not by `run`\n",
+                r.id,
+                r.level.to_string(),
+                "-"
+            ));
+        }
         out.push_str(&format!(
-            "{} rules, {} covered, {uncovered} not covered, by {} cases\n",
-            rules::all().len(),
-            rules::all().len() - uncovered,
-            cases.len()
+            "{} server rules, {} covered, {uncovered} not covered, by {} cases; {} client rules ({}) for certification\n",
+            server.len(),
+            server.len() - uncovered,
+            cases.len(),
+            client.len(),
+            client.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")
         ));
         super::say(&out);
         return Ok(if uncovered == 0 || has_filters(&args.select) {

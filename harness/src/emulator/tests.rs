@@ -2,9 +2,8 @@
 //! message table of protocol.md §8.
 
 use super::app_message::*;
-use super::exchange::{Call, Outcome};
-use super::reply::{ReplyKind, SsdSettings, parse_reply};
-use super::xml::MalformedReply;
+use crate::codec::strings::positions;
+use crate::codec::{Call, MalformedReply, Outcome, ReplyKind, SsdSettings, parse_reply};
 use crate::profile::WireProfile;
 
 fn sas(body: &str) -> Result<super::Reply, MalformedReply> {
@@ -50,20 +49,26 @@ fn pass_provision_reply() {
             ("ProvisionNumeric".to_string(), "ON".to_string())
         ]
     );
+    assert_eq!(reply.policies_shape, Some("elements"));
     assert_eq!(reply.error, None);
-    assert!(reply.strings.is_empty());
+    assert_eq!(reply.strings_text, None);
 }
 
 #[test]
-fn strings_reply_is_split_and_empty_pieces_dropped() {
+fn strings_reply_keeps_every_position_as_written() {
     let reply = sas(concat!(
         "<SASResponse><Result>PASS</Result>",
-        "<SecurityStrings>123456789001; 987654321002;;\n</SecurityStrings>",
+        "<SecurityStrings>\n;123456789001; 987654321002;;\n</SecurityStrings>",
         "<Policy><Id>BrowseStrings</Id><Content>OFF</Content><Description></Description></Policy>",
         "</SASResponse>"
     ))
     .unwrap();
-    assert_eq!(reply.strings, vec!["123456789001", "987654321002"]);
+    let text = reply.strings_text.clone().unwrap();
+    // The app splits and takes positions as they are: no piece is dropped or trimmed.
+    assert_eq!(
+        positions(&text, &WireProfile::default_profile()),
+        vec!["", "123456789001", " 987654321002", "", ""]
+    );
     assert_eq!(reply.policies.len(), 1);
     assert_eq!(reply.device_id, None);
 }
@@ -71,14 +76,14 @@ fn strings_reply_is_split_and_empty_pieces_dropped() {
 #[test]
 fn strings_use_the_profile_separator() {
     let mut profile = WireProfile::default_profile();
-    profile.strings_separator = ",".to_string();
+    profile.strings.separator = ",".to_string();
     let reply = parse_reply(
         b"<SASResponse><Result>PASS</Result><SecurityStrings>a,b;c</SecurityStrings></SASResponse>",
         ReplyKind::Sas,
         &profile,
     )
     .unwrap();
-    assert_eq!(reply.strings, vec!["a", "b;c"]);
+    assert_eq!(positions(reply.strings_text.as_deref().unwrap(), &profile), vec!["a", "b;c"]);
 }
 
 #[test]
@@ -198,8 +203,8 @@ fn trailing_content_after_the_root_is_ignored() {
 }
 
 #[test]
-fn ssd_replies() {
-    let profile = WireProfile::default_profile();
+fn ssd_replies_of_the_earlier_shape() {
+    let profile = WireProfile::load("agentxml-3.6").unwrap();
     let found = concat!(
         r#"<?xml version="1.0" encoding="UTF-8"?>"#,
         "<SSDResponse><Result>PASS</Result><Server>",
@@ -217,6 +222,8 @@ fn ssd_replies() {
             ssl: true,
             push: false,
             local: false,
+            pin: None,
+            oath: None,
         })
     );
     let unknown = "<SSDResponse><Result>FAIL</Result><Error>UNKNOWN_SERVER_ID</Error><Message>x</Message></SSDResponse>";

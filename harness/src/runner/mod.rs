@@ -120,8 +120,10 @@ pub fn refresh(report: &mut RunReport, elapsed_ms: u64) {
         s.exit_code = exit::ENVIRONMENT;
     }
     report.summary = s;
+    // Client rules (protocol.md §11) are judged by certification, never by a run.
     report.rules = rules::all()
         .iter()
+        .filter(|r| r.judged_by_run())
         .map(|r| {
             let covering: Vec<&CaseReport> = report
                 .cases
