@@ -239,7 +239,10 @@ fn list_shows_cases_with_rules_and_full_coverage() {
     );
     assert!(text.contains("12 client rules (CLI-1, "), "{text}");
     for id in ["WIRE-1", "WIRE-6", "CLI-12"] {
-        assert!(text.lines().any(|l| l.starts_with(id)), "{id} missing: {text}");
+        assert!(
+            text.lines().any(|l| l.starts_with(id)),
+            "{id} missing: {text}"
+        );
     }
 }
 

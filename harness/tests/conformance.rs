@@ -111,11 +111,16 @@ async fn a_profile_mismatch_is_a_fail_of_the_wire_rules() {
             .filter(|c| c.verdict == Verdict::Inconclusive)
             .map(|c| c.id.as_str())
             .collect();
-        assert!(inconclusive.is_empty(), "{label}: inconclusive {inconclusive:?}");
+        assert!(
+            inconclusive.is_empty(),
+            "{label}: inconclusive {inconclusive:?}"
+        );
         let failed_wire: Vec<&str> = report
             .cases
             .iter()
-            .filter(|c| c.verdict == Verdict::Fail && c.rules.iter().any(|r| r.starts_with("WIRE-")))
+            .filter(|c| {
+                c.verdict == Verdict::Fail && c.rules.iter().any(|r| r.starts_with("WIRE-"))
+            })
             .map(|c| c.id.as_str())
             .collect();
         assert!(!failed_wire.is_empty(), "{label}: no WIRE case failed");
@@ -165,7 +170,9 @@ async fn every_defect_is_caught_by_a_case_of_its_rule_level() {
         // Caught by a case of the defect's own rule: a FAIL elsewhere could hide a
         // check of this rule that is blind.
         let caught = report.cases.iter().any(|c| {
-            c.verdict == want && c.level == judged_level && c.rules.iter().any(|r| r == defect.rule())
+            c.verdict == want
+                && c.level == judged_level
+                && c.rules.iter().any(|r| r == defect.rule())
         });
         if !caught {
             missed.push(format!(

@@ -5,11 +5,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use swivel_harness::codec::otc::app_otc;
+use swivel_harness::codec::strings::{check_layout, string_for_index};
 use swivel_harness::emulator::app_message::{
     DEVICE_PROVISIONED, ERROR_DOWNLOADING_STRINGS, INVALID_PROVISION_CODE, INVALID_USERNAME,
     PROVISION_FAILURE, SERVER_CONNECTION, UNKNOWN_SERVER_ID, USER_NOT_SET,
 };
-use swivel_harness::codec::strings::{check_layout, string_for_index};
 use swivel_harness::emulator::{ClientOptions, Endpoint, Exchange, MobileClient, Outcome, otc_for};
 use swivel_harness::profile::WireProfile;
 use swivel_reference_server::clock::ManualClock;
@@ -17,7 +18,7 @@ use swivel_reference_server::cluster::{self, ClusterConfig, RunningCluster};
 use swivel_reference_server::domain::CoreConfig;
 use swivel_reference_server::transport::TlsSource;
 use swivel_reference_server::users_file::default_users;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{body_string, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const SECRET: &str = "swivel-harness-secret";
@@ -46,12 +47,9 @@ async fn mock_node(reply: ResponseTemplate) -> (MockServer, Endpoint) {
 
 async fn provision_against(reply: ResponseTemplate) -> Exchange {
     let (_server, ep) = mock_node(reply).await;
-    tokio::time::timeout(
-        BOUND,
-        client().provision(&ep, "alice", "1234567890"),
-    )
-    .await
-    .expect("the emulator returns without hanging")
+    tokio::time::timeout(BOUND, client().provision(&ep, "alice", "1234567890"))
+        .await
+        .expect("the emulator returns without hanging")
 }
 
 #[tokio::test]
@@ -67,7 +65,37 @@ async fn not_xml_is_malformed_and_shows_the_generic_failure() {
     assert_eq!(ex.response_body, "hello");
     assert!(ex.url.ends_with("/pinsafe/AgentXML"), "{}", ex.url);
     assert_eq!(ex.method, "POST");
-    assert!(ex.request_body.contains("<Action>Provision</Action>"));
+    assert!(ex.request_body.contains("<Action>provision</Action>"));
+}
+
+/// The provision request is byte for byte what the real app sends (protocol.md §9,
+/// WIRE-1): the mock answers only that body with that content type.
+#[tokio::test]
+async fn provision_is_sent_exactly_as_the_real_app_sends_it() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/pinsafe/AgentXML"))
+        .and(header("content-type", "application/xml; charset=utf-8"))
+        .and(body_string(concat!(
+            "<SASRequest><Version>3.6</Version><Action>provision</Action>",
+            "<Username>alice</Username><ProvisionCode>1234567890</ProvisionCode></SASRequest>"
+        )))
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            "<SASResponse><Version>3.6</Version><Result>PASS</Result><Id>d</Id></SASResponse>",
+        ))
+        .mount(&server)
+        .await;
+    let ep = Endpoint::new(format!("{}/pinsafe", server.uri()));
+    let ex = client().provision(&ep, "alice", "1234567890").await;
+    assert_eq!(ex.outcome, Outcome::Pass, "{ex:?}");
+    let strings = client().security_strings(&ep, "alice", "d").await;
+    assert!(
+        strings
+            .request_body
+            .ends_with("<Action>SecurityStrings</Action><Id>d</Id></SASRequest>"),
+        "{}",
+        strings.request_body
+    );
 }
 
 #[tokio::test]
@@ -225,7 +253,11 @@ async fn full_provisioning_flow_against_the_reference_server() {
     let root = node(&cluster).root_url();
     let (ssd, resolved) = client.resolve_site(&root, "HARNESS01").await;
     assert_eq!(ssd.outcome, Outcome::Pass, "{ssd:?}");
-    assert!(ssd.url.contains("/ssdserver/getServerDetails?id=HARNESS01"), "{}", ssd.url);
+    assert!(
+        ssd.url.contains("/ssdserver/getServerDetails?id=HARNESS01"),
+        "{}",
+        ssd.url
+    );
     let ep = resolved.expect("the SSD names an endpoint");
     assert_eq!(ep.base_url, node(&cluster).base_url);
     let code = issue_code(&cluster, "alice");
@@ -233,7 +265,11 @@ async fn full_provisioning_flow_against_the_reference_server() {
     assert_eq!(client.ping(&ep).await.outcome, Outcome::Pass);
 
     let provision = client.provision(&ep, "alice", &code).await;
-    assert!(provision.request_body.contains("<Action>provision</Action>"));
+    assert!(
+        provision
+            .request_body
+            .contains("<Action>provision</Action>")
+    );
     assert!(!provision.request_body.contains("DeviceOS"));
     assert!(!provision.request_body.starts_with("<?xml"));
     assert_eq!(provision.outcome, Outcome::Pass, "{provision:?}");
@@ -244,14 +280,19 @@ async fn full_provisioning_flow_against_the_reference_server() {
 
     let strings = client.security_strings(&ep, "alice", &device).await;
     assert_eq!(strings.outcome, Outcome::Pass, "{strings:?}");
-    assert!(!strings.request_body.contains("Username"), "{}", strings.request_body);
+    assert!(
+        !strings.request_body.contains("Username"),
+        "{}",
+        strings.request_body
+    );
     let text = strings.strings_text().unwrap();
     let profile = client.profile();
     assert_eq!(check_layout(text, profile, 99, 10), Ok(()));
 
     let string5 = string_for_index(text, 5, profile).unwrap();
     assert!(string5.ends_with("05"));
-    let otc = otc_for("3759", string5).unwrap();
+    let otc = app_otc("3759", string5, 5).unwrap();
+    assert_eq!(otc_for("3759", string5), Some(otc.clone()));
     let login = client.agent_login(&ep, SECRET, "alice", &otc).await;
     assert_eq!(login.outcome, Outcome::Pass, "{login:?}");
     let again = client.agent_login(&ep, SECRET, "alice", &otc).await;
@@ -284,16 +325,12 @@ async fn refusals_from_the_reference_server_map_to_app_messages() {
     let ep = node(&cluster);
     let client = client();
 
-    let unknown = client
-        .provision(&ep, "nobody", "1234567890")
-        .await;
+    let unknown = client.provision(&ep, "nobody", "1234567890").await;
     assert_eq!(unknown.outcome.key(), "FAIL:LOG_USER_NOT_FOUND");
     assert_eq!(unknown.app_message(), INVALID_USERNAME);
 
     // Markup in a username is escaped: the server reads a username, not broken XML.
-    let hostile = client
-        .provision(&ep, "a<b&\"c", "1234567890")
-        .await;
+    let hostile = client.provision(&ep, "a<b&\"c", "1234567890").await;
     assert_eq!(
         hostile.outcome.key(),
         "FAIL:LOG_USER_NOT_FOUND",

@@ -31,9 +31,53 @@ pub fn otc_for(pin: &str, string: &str) -> Option<String> {
     Some(otc)
 }
 
+/// The OTC the app makes for `index` from the string it took for that index (CLI-5):
+/// the characters at the PIN positions among the string's first ten, followed by the
+/// two digits of `index` itself. The app trusts the position: it never reads the
+/// string's own index suffix, so a reply whose positions are shifted gives OTCs the
+/// server refuses. `None` when the PIN is not all digits, the string has fewer than ten
+/// characters, or `index` is not 1..=99.
+pub fn app_otc(pin: &str, string: &str, index: usize) -> Option<String> {
+    if pin.is_empty() || !(1..=99).contains(&index) {
+        return None;
+    }
+    let chars: Vec<char> = string.chars().take(STRING_CHARS).collect();
+    if chars.len() != STRING_CHARS {
+        return None;
+    }
+    let mut otc = String::with_capacity(pin.len() + INDEX_CHARS);
+    for digit in pin.chars() {
+        let position = match digit.to_digit(10)? {
+            0 => STRING_CHARS,
+            d => usize::try_from(d).ok()?,
+        };
+        otc.push(*chars.get(position - 1)?);
+    }
+    otc.push_str(&format!("{index:02}"));
+    Some(otc)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::otc_for;
+    use super::{app_otc, otc_for};
+
+    #[test]
+    fn the_app_appends_the_index_it_asked_for() {
+        assert_eq!(
+            app_otc("3759", "491827630507", 7).as_deref(),
+            Some("162007")
+        );
+        // A string of index 06 found at position 5 still gets 05: the server refuses it.
+        assert_eq!(
+            app_otc("3759", "491827630506", 5).as_deref(),
+            Some("162005")
+        );
+        assert_eq!(app_otc("0", "123456789X", 1).as_deref(), Some("X01"));
+        assert_eq!(app_otc("3759", "", 1), None);
+        assert_eq!(app_otc("3759", "491827630507", 0), None);
+        assert_eq!(app_otc("3759", "491827630507", 100), None);
+        assert_eq!(app_otc("3x", "491827630507", 1), None);
+    }
 
     #[test]
     fn protocol_example() {

@@ -175,13 +175,16 @@ impl MobileClient {
     }
 
     /// The app's strings download for a bound device, naming the user only where the
-    /// profile's clients do.
+    /// profile's clients do. The app still needs a username configured ("User not set").
     pub async fn security_strings(
         &self,
         ep: &Endpoint,
         username: &str,
         device_id: &str,
     ) -> Exchange {
+        if let Some(refused) = self.refuse_blank_user(Call::SecurityStrings, ep, username) {
+            return refused;
+        }
         let named = request::strings_username(&self.profile, username);
         self.security_strings_naming(ep, named, device_id).await
     }

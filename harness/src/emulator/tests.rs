@@ -83,7 +83,10 @@ fn strings_use_the_profile_separator() {
         &profile,
     )
     .unwrap();
-    assert_eq!(positions(reply.strings_text.as_deref().unwrap(), &profile), vec!["a", "b;c"]);
+    assert_eq!(
+        positions(reply.strings_text.as_deref().unwrap(), &profile),
+        vec!["a", "b;c"]
+    );
 }
 
 #[test]

@@ -14,9 +14,10 @@ use goose::prelude::*;
 use serde_json::Value;
 
 use super::context::{LoadContext, UserState};
+use crate::codec::otc::app_otc;
 use crate::codec::request::{self, Method, ProvisionExtras, WireRequest};
 use crate::codec::strings::{check_layout, string_for_index};
-use crate::codec::{Outcome, Received, Reply, judge, otc_for};
+use crate::codec::{Outcome, Received, Reply, judge};
 use crate::control::{OutboxPage, route};
 
 /// A step failed; the iteration stops there.
@@ -383,7 +384,7 @@ pub async fn login(
     let LoginCheck { accept, name, rule } = check;
     let pool_user = &ctx.pool[position];
     let otc = string_for_index(strings, index, &ctx.profile)
-        .and_then(|string| otc_for(&pool_user.pin, string));
+        .and_then(|string| app_otc(&pool_user.pin, string, index));
     let Some(otc) = otc else {
         ctx.stats
             .protocol_error("login: no string at that index to take an OTC from (SS-3)");

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use tokio::sync::Barrier;
 
 use super::judge;
+use crate::codec::otc::app_otc;
 use crate::codec::strings::{positions, string_for_index};
 use crate::codec::{ProvisionExtras, SsdSettings};
-use crate::emulator::{Exchange, otc_for};
+use crate::emulator::Exchange;
 use crate::redact::SecretKind;
 use crate::report::TranscriptEntry;
 use crate::runner::case::{CaseRun, StepResult};
@@ -111,18 +112,23 @@ impl CaseRun<'_> {
             } => {
                 let name = self.username(user);
                 let all = self.vars.expand(&format!("${{{strings}}}"))?;
-                // As the app does: the string at the position of this index, unchecked.
-                let Some(string) =
-                    string_for_index(&all, *index, client.profile()).filter(|s| !s.is_empty())
-                else {
-                    return Err(StepResult::Inconclusive(format!(
-                        "scenario error: no string {index} in ${{{strings}}}"
-                    )));
-                };
-                let Some(otc) = otc_for(&self.pin(user), string) else {
-                    return Err(StepResult::Inconclusive(format!(
-                        "cannot compute an OTC from string {index}"
-                    )));
+                // As the app does: the string at the position of this index, unchecked,
+                // and the index it asked for. A reply that leaves the app nothing usable
+                // there is the server's fault, judged like any other wrong reply.
+                let profile = client.profile();
+                let position = profile.strings.layout.position_of(*index);
+                let string = string_for_index(&all, *index, profile).unwrap_or_default();
+                let Some(otc) = app_otc(&self.pin(user), string, *index) else {
+                    return Err(judge(
+                        false,
+                        format!(
+                            "a string of at least 10 characters at position {position}, from which the app makes the OTC for index {index:02}"
+                        ),
+                        format!(
+                            "position {position} holds {} characters",
+                            string.chars().count()
+                        ),
+                    ));
                 };
                 self.redactor.learn(&otc, SecretKind::Otc);
                 let secret = self.vars.expand(secret)?;
