@@ -12,23 +12,14 @@ const INDEX_CHARS: usize = 2;
 /// characters followed by a two-digit index.
 pub fn otc_for(pin: &str, string: &str) -> Option<String> {
     let chars: Vec<char> = string.chars().collect();
-    if pin.is_empty() || chars.len() != STRING_CHARS + INDEX_CHARS {
+    if chars.len() != STRING_CHARS + INDEX_CHARS {
         return None;
     }
-    let index = chars.get(STRING_CHARS..)?;
-    if !index.iter().all(char::is_ascii_digit) {
+    let suffix: String = chars.get(STRING_CHARS..)?.iter().collect();
+    if !suffix.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let mut otc = String::with_capacity(pin.len() + INDEX_CHARS);
-    for digit in pin.chars() {
-        let position = match digit.to_digit(10)? {
-            0 => STRING_CHARS,
-            d => usize::try_from(d).ok()?,
-        };
-        otc.push(*chars.get(position - 1)?);
-    }
-    otc.extend(index);
-    Some(otc)
+    app_otc(pin, string, suffix.parse().ok()?)
 }
 
 /// The OTC the app makes for `index` from the string it took for that index (CLI-5):

@@ -79,13 +79,7 @@ fn http_error(
     body: &str,
 ) -> Box<TransactionError> {
     ctx.stats.http_error();
-    let tag = format!("http: {step}: HTTP {status}");
-    match user.set_failure(&tag, request, None, Some(body)) {
-        Err(e) => e,
-        Ok(()) => Box::new(TransactionError::RequestFailed {
-            raw_request: Box::new(request.clone()),
-        }),
-    }
+    fail_request(user, request, &format!("http: {step}: HTTP {status}"), body)
 }
 
 /// Marks a request failed for a broken rule and counts it.
@@ -97,7 +91,17 @@ fn protocol_error(
     body: &str,
 ) -> Box<TransactionError> {
     ctx.stats.protocol_error(kind);
-    match user.set_failure(&format!("protocol: {kind}"), request, None, Some(body)) {
+    fail_request(user, request, &format!("protocol: {kind}"), body)
+}
+
+/// Marks a request failed in goose's metrics with `tag`; the error ends the step.
+fn fail_request(
+    user: &mut GooseUser,
+    request: &mut GooseRequestMetric,
+    tag: &str,
+    body: &str,
+) -> Box<TransactionError> {
+    match user.set_failure(tag, request, None, Some(body)) {
         Err(e) => e,
         Ok(()) => Box::new(TransactionError::RequestFailed {
             raw_request: Box::new(request.clone()),
