@@ -201,10 +201,8 @@ pub async fn start(config: ClusterConfig) -> Result<RunningCluster, ClusterError
                     }
                 }),
                 port: first.port(),
-                context: "pinsafe".to_string(),
                 ssl: tls.is_some(),
-                push: false,
-                local: false,
+                ..SiteRecord::default()
             },
         );
     }
