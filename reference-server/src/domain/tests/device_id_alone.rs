@@ -16,14 +16,20 @@ fn ss2_device_id_alone_gets_its_users_strings() {
         &texts::strings_fetched("alice")
     );
     core.device_security_strings(1, &bob_device).unwrap();
-    assert_eq!(texts_of(&core).last().unwrap(), &texts::strings_fetched("bob"));
+    assert_eq!(
+        texts_of(&core).last().unwrap(),
+        &texts::strings_fetched("bob")
+    );
     // SS-4: the download replaced alice's earlier strings, whichever way it was asked.
     let again = core.security_strings(1, "alice", &alice_device).unwrap();
     assert_eq!(
         core.agent_login(1, "alice", &otc(&alice.strings(), 1)),
         Err(AgentError::BadOtc)
     );
-    assert_eq!(core.agent_login(1, "alice", &otc(&again.strings(), 1)), Ok(()));
+    assert_eq!(
+        core.agent_login(1, "alice", &otc(&again.strings(), 1)),
+        Ok(())
+    );
 }
 
 #[test]
@@ -81,7 +87,10 @@ fn token_index_by_username_alone_follows_the_bound_device() {
     );
     let code = code_for(&core, 1, "alice");
     let device = core.provision(1, &req("alice", &code)).unwrap().device_id;
-    assert_eq!(core.user_token_index(1, "alice"), Err(MobileError::NoStrings));
+    assert_eq!(
+        core.user_token_index(1, "alice"),
+        Err(MobileError::NoStrings)
+    );
     let strings = core.device_security_strings(1, &device).unwrap().strings();
     assert_eq!(core.user_token_index(1, "alice"), Ok(1));
     core.agent_login(1, "alice", &otc(&strings, 1)).unwrap();
@@ -139,7 +148,10 @@ fn strings_for_any_device_lets_a_named_user_through_but_not_an_id_alone() {
     provisioned(&core, "bob");
     // With a username, that user's strings whatever the id.
     assert!(core.security_strings(1, "bob", &alice_device).is_ok());
-    assert_eq!(texts_of(&core).last().unwrap(), &texts::strings_fetched("bob"));
+    assert_eq!(
+        texts_of(&core).last().unwrap(),
+        &texts::strings_fetched("bob")
+    );
     // An invented id alone names nobody.
     assert_eq!(
         core.device_security_strings(1, &"0".repeat(32)),
