@@ -1,8 +1,10 @@
 //! Starting a whole reference server: N node listeners over one [`Core`] (node k on the
-//! `--bind` port + k − 1, or any free port with port 0), the control listener on
-//! loopback, optional TLS, and the purge task; and stopping all of it cleanly.
+//! `--bind` port + k − 1, or any free port with port 0), all speaking one wire (the
+//! [`ServerWire`] of `ClusterConfig::wire_profile`), the control listener on loopback,
+//! optional TLS, and the purge task; and stopping all of it cleanly.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -14,9 +16,10 @@ use crate::domain::site::SiteRecord;
 use crate::domain::users::UserSpec;
 use crate::domain::{AdminError, Core, CoreConfig};
 use crate::http::control::{NodeInfo, control_router};
-use crate::http::{NodeLimits, node_router};
+use crate::http::{NodeLimits, RouteError, node_router, routes};
 use crate::profile::WireProfile;
 use crate::transport::{ServeLimits, TlsError, TlsSource, serve, tls_acceptor};
+use crate::wire::ServerWire;
 
 /// How often expired codes are dropped from the session stores.
 const PURGE_INTERVAL: Duration = Duration::from_secs(30);
@@ -106,6 +109,14 @@ pub enum ClusterError {
     /// A user of the users file was refused.
     #[error("initial users: {0}")]
     Users(#[from] AdminError),
+    /// The wire profile's paths cannot be served.
+    #[error("wire profile {profile}: {source}")]
+    Routes {
+        /// The profile's name.
+        profile: String,
+        /// What is wrong.
+        source: RouteError,
+    },
 }
 
 /// A running server.
@@ -162,6 +173,13 @@ pub async fn start(config: ClusterConfig) -> Result<RunningCluster, ClusterError
             nodes,
         });
     }
+    // One view of the wire for every node, checked before anything listens.
+    let wire = Arc::new(ServerWire::new(&config.wire_profile, &config.core.defects));
+    let route_error = |source| ClusterError::Routes {
+        profile: config.wire_profile.name.clone(),
+        source,
+    };
+    routes::plan(&wire).map_err(route_error)?;
     let tls = config.tls.as_ref().map(tls_acceptor).transpose()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
 
@@ -201,10 +219,8 @@ pub async fn start(config: ClusterConfig) -> Result<RunningCluster, ClusterError
                     }
                 }),
                 port: first.port(),
-                context: "pinsafe".to_string(),
                 ssl: tls.is_some(),
-                push: false,
-                local: false,
+                ..SiteRecord::default()
             },
         );
     }
@@ -217,7 +233,13 @@ pub async fn start(config: ClusterConfig) -> Result<RunningCluster, ClusterError
             index,
             url: url(scheme, local),
         });
-        let router = node_router(core.clone(), index, config.node_limits.clone());
+        let router = node_router(
+            core.clone(),
+            index,
+            config.node_limits.clone(),
+            Arc::clone(&wire),
+        )
+        .map_err(route_error)?;
         let acceptor = tls.as_ref().map(|t| t.acceptor.clone());
         let (limits, rx) = (config.serve_limits.clone(), shutdown_rx.clone());
         tasks.spawn(async move {
@@ -227,7 +249,7 @@ pub async fn start(config: ClusterConfig) -> Result<RunningCluster, ClusterError
         });
     }
     let node_urls = node_infos.iter().map(|n| n.url.clone()).collect();
-    let control = control_router(core.clone(), &config.control_token, node_infos);
+    let control = control_router(core.clone(), &config.control_token, node_infos, wire.name());
     let (limits, rx) = (config.serve_limits.clone(), shutdown_rx.clone());
     tasks.spawn(async move {
         if let Err(e) = serve(control_listener, control, None, limits, rx).await {

@@ -29,7 +29,8 @@ pub enum Defect {
     StringsSurviveReprovision,
     /// DEV-1: the previous device id keeps working after a new provision.
     OldDeviceKeepsWorking,
-    /// SS-2: strings are released for any device id of a known user.
+    /// SS-2: a string request naming a `<Username>` gets that user's strings whatever
+    /// `<Id>` it presents (an unbound one, or another user's).
     StringsForAnyDevice,
     /// SS-3: downloads hold 98 strings.
     ShortDownload,
@@ -88,6 +89,19 @@ pub enum Defect {
     Log8Missing,
     /// LOG-9: the strings-fetched line is not written.
     Log9Missing,
+    /// WIRE-1: only the capitalised `Provision` is accepted; the app's `provision` is an
+    /// unknown action.
+    ActionCaseSensitive,
+    /// WIRE-3: a string request without `<Username>` is refused (missing element).
+    StringsNeedUsername,
+    /// WIRE-4: under the indexed layout the leading position is left out, so index i sits
+    /// at position i − 1.
+    StringsOffByOne,
+    /// WIRE-5: the Site ID lookup answers at `/ssd/lookup`, not at the profile's path.
+    SsdOldPath,
+    /// WIRE-6: policies travel as `<Policy><Id/>…` siblings although the profile says
+    /// attributes.
+    PoliciesOldShape,
 }
 
 /// Every defect, in the order `--list-defects` prints them.
@@ -131,6 +145,11 @@ pub const ALL_DEFECTS: &[Defect] = &[
     Defect::Log7Missing,
     Defect::Log8Missing,
     Defect::Log9Missing,
+    Defect::ActionCaseSensitive,
+    Defect::StringsNeedUsername,
+    Defect::StringsOffByOne,
+    Defect::SsdOldPath,
+    Defect::PoliciesOldShape,
 ];
 
 impl Defect {
@@ -176,6 +195,11 @@ impl Defect {
             Defect::Log7Missing => "log-7-missing",
             Defect::Log8Missing => "log-8-missing",
             Defect::Log9Missing => "log-9-missing",
+            Defect::ActionCaseSensitive => "action-case-sensitive",
+            Defect::StringsNeedUsername => "strings-need-username",
+            Defect::StringsOffByOne => "strings-off-by-one",
+            Defect::SsdOldPath => "ssd-old-path",
+            Defect::PoliciesOldShape => "policies-old-shape",
         }
     }
 
@@ -221,6 +245,11 @@ impl Defect {
             Defect::Log7Missing => "LOG-7",
             Defect::Log8Missing => "LOG-8",
             Defect::Log9Missing => "LOG-9",
+            Defect::ActionCaseSensitive => "WIRE-1",
+            Defect::StringsNeedUsername => "WIRE-3",
+            Defect::StringsOffByOne => "WIRE-4",
+            Defect::SsdOldPath => "WIRE-5",
+            Defect::PoliciesOldShape => "WIRE-6",
         }
     }
 
@@ -247,7 +276,9 @@ impl Defect {
             Defect::OldDeviceKeepsWorking => {
                 "the previous device id keeps working after reprovision"
             }
-            Defect::StringsForAnyDevice => "strings are released for any device id of a known user",
+            Defect::StringsForAnyDevice => {
+                "a string request naming a user gets that user's strings whatever device id it presents"
+            }
             Defect::ShortDownload => "a download holds 98 strings instead of 99",
             Defect::EarlierStringsStayValid => "a new download leaves earlier strings valid",
             Defect::StringsWithoutMobileRight => {
@@ -292,6 +323,21 @@ impl Defect {
             Defect::Log7Missing => "the mobile-request-from-unknown-user line is not logged",
             Defect::Log8Missing => "the Agent-XML unknown-user line is not logged",
             Defect::Log9Missing => "the strings-fetched line is not logged",
+            Defect::ActionCaseSensitive => {
+                "only the capitalised Provision action is accepted; the app's lowercase provision is unknown"
+            }
+            Defect::StringsNeedUsername => {
+                "a string request without <Username> is refused although <Id> names the device"
+            }
+            Defect::StringsOffByOne => {
+                "the indexed strings layout leaves out position 0, so index i sits at position i-1"
+            }
+            Defect::SsdOldPath => {
+                "the Site ID lookup answers at /ssd/lookup instead of the profile's path"
+            }
+            Defect::PoliciesOldShape => {
+                "policies travel as <Policy><Id/> siblings although the profile says attributes"
+            }
         }
     }
 }

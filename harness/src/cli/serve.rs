@@ -1,6 +1,6 @@
 //! `swivel-harness serve`: starts the reference server (nodes, control API, optional TLS,
-//! defect switches), prints where everything listens, and stops cleanly on Ctrl-C or
-//! SIGTERM.
+//! defect switches, the wire profile it speaks), prints where everything listens, and
+//! stops cleanly on Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -16,6 +16,7 @@ use swivel_reference_server::domain::CoreConfig;
 use swivel_reference_server::http::{CONTEXTS, NodeLimits};
 use swivel_reference_server::transport::{ServeLimits, TlsSource};
 use swivel_reference_server::users_file::{default_users, load_users};
+use swivel_reference_server::wire::ServerWire;
 
 use super::{EXIT_OK, OnOff, wait_for_stop};
 
@@ -93,6 +94,10 @@ pub struct ServeArgs {
     /// Which clock the server reads.
     #[arg(long, value_enum, default_value = "system")]
     clock: ClockKind,
+    /// The wire the nodes speak: a built-in profile (mobile-3.6, agentxml-3.6) or a
+    /// profile file (fixtures/profiles/*.toml shows the format).
+    #[arg(long, value_name = "NAME|FILE", default_value = "mobile-3.6")]
+    wire_profile: String,
 }
 
 fn print_defects() {
@@ -114,6 +119,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
         print_defects();
         return Ok(EXIT_OK);
     }
+    let wire_profile =
+        swivel_harness::profile::WireProfile::load(&args.wire_profile).context("--wire-profile")?;
     let users = match &args.users {
         Some(path) => load_users(path)?,
         None => default_users()?,
@@ -131,6 +138,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
         ClockKind::Manual => Arc::new(ManualClock::fixed()),
     };
     let defects: DefectSet = args.defects.iter().copied().collect();
+    // Where the SSD lookup answers (the ssd-old-path defect moves it).
+    let ssd_path = ServerWire::new(&wire_profile, &defects)
+        .ssd_path()
+        .to_string();
+    let ssd_id_param = wire_profile.ssd.id_param.clone();
+    let profile_line = format!("{} ({})", wire_profile.name, wire_profile.source());
     let config = ClusterConfig {
         bind: args.bind,
         control_bind: args.control_bind,
@@ -149,7 +162,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
         node_limits: NodeLimits::default(),
         serve_limits: ServeLimits::default(),
         advertised_host: args.advertise_host.clone(),
-        wire_profile: swivel_harness::profile::WireProfile::default_profile(),
+        wire_profile,
     };
     let cluster = start(config)
         .await
@@ -174,6 +187,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
     say!("control: {}", cluster.control_url);
     say!("control token: {}", cluster.control_token);
     say!("site id: {}", args.site_id);
+    say!("wire profile: {profile_line}");
+    if let Some(first) = cluster.node_urls.first() {
+        say!(
+            "ssd: {first}{ssd_path}?{ssd_id_param}={}",
+            percent_encoding::utf8_percent_encode(
+                &args.site_id,
+                percent_encoding::NON_ALPHANUMERIC
+            )
+        );
+    }
     if defects.is_empty() {
         say!("defects: none");
     } else {

@@ -73,8 +73,11 @@ impl Core {
     /// Removes a user, their device, pending codes and messages.
     pub fn delete_user(&self, username: &str) -> Result<(), AdminError> {
         let mut state = self.lock();
-        if state.users.remove(username).is_none() {
+        let Some(record) = state.users.remove(username) else {
             return Err(UserError::NotFound(username.to_string()).into());
+        };
+        if let Some(device) = &record.device {
+            state.devices.unbind(device);
         }
         for store in &mut state.sessions {
             store.discard(username);
@@ -296,6 +299,7 @@ impl Core {
     pub fn reset(&self) -> Result<(), AdminError> {
         let mut state = self.lock();
         state.users.clear();
+        state.devices.clear();
         let initial = std::mem::take(&mut state.initial_users);
         let mut result = Ok(());
         for spec in &initial {

@@ -95,7 +95,17 @@ impl Device {
     /// Whether `presented` names this device (or, under the old-device-keeps-working
     /// defect, its predecessor).
     pub fn answers_to(&self, presented: &str) -> bool {
-        DeviceId::parse(presented).is_some_and(|id| id == self.id || self.previous_id == Some(id))
+        DeviceId::parse(presented).is_some_and(|id| self.answers_to_id(id))
+    }
+
+    /// [`Device::answers_to`] for an id already parsed.
+    pub fn answers_to_id(&self, id: DeviceId) -> bool {
+        id == self.id || self.previous_id == Some(id)
+    }
+
+    /// Every id this device answers to: its own, then its predecessor's if kept.
+    pub(crate) fn ids(&self) -> impl Iterator<Item = DeviceId> + use<> {
+        std::iter::once(self.id).chain(self.previous_id)
     }
 }
 

@@ -1,11 +1,16 @@
 //! Mobile requests after provisioning: the SecurityStrings download (SS-2..SS-6, DEV-2,
-//! LOG-7, LOG-9), TokenIndex, and the Agent-XML OTC login (OTC-1, USR-2, LOG-8).
+//! LOG-7, LOG-9) by username and device id or by device id alone, TokenIndex (by
+//! username and device id, or by username alone), and the Agent-XML OTC login (OTC-1,
+//! USR-2, LOG-8).
+
+use std::sync::Arc;
 
 use super::codes::codes_equal;
+use super::devices::{Device, DeviceId};
 use super::log::{LogLine, texts};
 use super::policy::StringType;
 use super::strings::{STRINGS_PER_DOWNLOAD, StringBook, otc_for, split_otc_input};
-use super::{AgentError, Core, MobileError, State, UserRecord};
+use super::{AgentError, Core, MobileError, State};
 use crate::defects::Defect;
 
 /// A successful strings download.
@@ -17,6 +22,15 @@ pub struct StringsDownload {
 }
 
 impl StringsDownload {
+    /// A download of `book`'s strings with no policies (tests of the reply writer).
+    #[cfg(test)]
+    pub(crate) fn of_book(book: StringBook) -> Self {
+        Self {
+            book,
+            policies: Vec::new(),
+        }
+    }
+
     /// The strings, 10 characters then a two-digit index each (SS-3).
     pub fn strings(&self) -> Vec<String> {
         self.book.strings()
@@ -26,63 +40,130 @@ impl StringsDownload {
     pub fn joined(&self, separator: char) -> String {
         self.book.joined(separator)
     }
+
+    /// Appends the strings joined by `separator` to `out`.
+    pub fn write_joined(&self, out: &mut String, separator: &str) {
+        self.book.write_joined(out, separator);
+    }
+
+    /// How many strings the download holds (99, SS-3).
+    pub fn count(&self) -> usize {
+        usize::from(self.book.count)
+    }
+}
+
+/// How a mobile request says whose device it is.
+#[derive(Debug, Clone, Copy)]
+enum Claim<'a> {
+    /// `<Username>` and `<Id>`: the named user, whose bound device must answer to the id.
+    UserAndDevice(&'a str, &'a str),
+    /// `<Id>` alone (SS-2, WIRE-3): the user that device is bound to.
+    Device(&'a str),
+    /// A username alone (TokenIndex of the mobile wire): that user's bound device.
+    User(&'a str),
 }
 
 impl Core {
-    /// Finds the user and checks the presented device id (DEV-2, SS-2); logs LOG-7 and
-    /// refuses otherwise. `node_local` (only the strings-node-local defect sets it) also
-    /// refuses a device provisioned through another node, as if each node kept its own
-    /// device table instead of the shared repository of CL-3.
-    fn bound_record<'s>(
+    /// Finds the user a request is for and checks its device claim (DEV-2, SS-2); logs
+    /// LOG-7 and refuses otherwise. `node_local` (only the strings-node-local defect sets
+    /// it) also refuses a device provisioned through another node, as if each node kept
+    /// its own device table instead of the shared repository of CL-3. Returns the user's
+    /// name as the repository holds it (a reference count, no copy).
+    fn bound_user(
         &self,
-        state: &'s mut State,
+        state: &mut State,
         node: u16,
-        username: &str,
-        device_id: &str,
+        claim: Claim<'_>,
         node_local: bool,
-    ) -> Result<&'s mut UserRecord, MobileError> {
-        let any_device = self.has_defect(Defect::StringsForAnyDevice);
-        let verdict = match state.users.get(username) {
-            None => Err(MobileError::UnknownUser),
-            Some(r) => match &r.device {
-                Some(d)
-                    if (any_device || d.answers_to(device_id))
-                        && !(node_local && d.home_node != node) =>
-                {
-                    Ok(())
-                }
-                _ => Err(MobileError::DeviceNotProvisioned),
-            },
-        };
-        if let Err(e) = verdict {
+    ) -> Result<Arc<str>, MobileError> {
+        let verdict = self.check_claim(state, node, claim, node_local);
+        if verdict.is_err() {
             self.log(
                 state,
                 node,
                 LogLine::Log7,
                 texts::MOBILE_UNKNOWN_USER.to_string(),
             );
-            return Err(e);
         }
-        state
-            .users
-            .get_mut(username)
-            .ok_or(MobileError::UnknownUser)
+        verdict
     }
 
-    /// SS-2..SS-6: a new download of 99 strings for the bound device, replacing every
-    /// earlier string (SS-4).
+    fn check_claim(
+        &self,
+        state: &State,
+        node: u16,
+        claim: Claim<'_>,
+        node_local: bool,
+    ) -> Result<Arc<str>, MobileError> {
+        let any_device = self.has_defect(Defect::StringsForAnyDevice);
+        let here = |d: &Device| !(node_local && d.home_node != node);
+        match claim {
+            Claim::UserAndDevice(username, device_id) => {
+                let (name, record) = state
+                    .users
+                    .get_key_value(username)
+                    .ok_or(MobileError::UnknownUser)?;
+                match &record.device {
+                    Some(d) if (any_device || d.answers_to(device_id)) && here(d) => {
+                        Ok(Arc::clone(name))
+                    }
+                    _ => Err(MobileError::DeviceNotProvisioned),
+                }
+            }
+            Claim::Device(device_id) => {
+                let bound = DeviceId::parse(device_id).and_then(|id| {
+                    let name = state.devices.user_of(id)?;
+                    let device = state.users.get(name)?.device.as_deref()?;
+                    (device.answers_to_id(id) && here(device)).then(|| Arc::clone(name))
+                });
+                bound.ok_or(MobileError::DeviceNotProvisioned)
+            }
+            Claim::User(username) => {
+                let (name, record) = state
+                    .users
+                    .get_key_value(username)
+                    .ok_or(MobileError::UnknownUser)?;
+                match &record.device {
+                    Some(d) if here(d) => Ok(Arc::clone(name)),
+                    _ => Err(MobileError::DeviceNotProvisioned),
+                }
+            }
+        }
+    }
+
+    /// SS-2..SS-6 for a request naming its user: a new download of 99 strings for the
+    /// bound device, replacing every earlier string (SS-4). The device must be the one
+    /// bound to `username` (a user cannot fetch another person's strings).
     pub fn security_strings(
         &self,
         node: u16,
         username: &str,
         device_id: &str,
     ) -> Result<StringsDownload, MobileError> {
+        self.download(node, Claim::UserAndDevice(username, device_id))
+    }
+
+    /// SS-2, WIRE-3: a download for the user `device_id` is bound to, as the mobile wire
+    /// asks with `<Id>` alone. An unbound or invented id is refused (DEV-2, LOG-7).
+    pub fn device_security_strings(
+        &self,
+        node: u16,
+        device_id: &str,
+    ) -> Result<StringsDownload, MobileError> {
+        self.download(node, Claim::Device(device_id))
+    }
+
+    fn download(&self, node: u16, claim: Claim<'_>) -> Result<StringsDownload, MobileError> {
         let mut state = self.lock();
         // Copied out (no allocation) so the lock can go before the strings are written.
         let policy_type = state.policies.general.security_string_type;
         let mobile_items = state.policies.mobile_items();
         let node_local = self.has_defect(Defect::StringsNodeLocal);
-        let record = self.bound_record(&mut state, node, username, device_id, node_local)?;
+        let username = self.bound_user(&mut state, node, claim, node_local)?;
+        let record = state
+            .users
+            .get_mut(&*username)
+            .ok_or(MobileError::UnknownUser)?;
         if !record.user.has_mobile_right() && !self.has_defect(Defect::StringsWithoutMobileRight) {
             return Err(MobileError::NoMobileRight);
         }
@@ -111,7 +192,7 @@ impl Core {
             &mut state,
             node,
             LogLine::Log9,
-            texts::strings_fetched(username),
+            texts::strings_fetched(&username),
         );
         drop(state);
         let policies = if self.has_defect(Defect::PoliciesNotSent) {
@@ -122,18 +203,30 @@ impl Core {
         Ok(StringsDownload { book, policies })
     }
 
-    /// TokenIndex: the index of the next unused string of the bound device.
+    /// TokenIndex: the index of the next unused string of `username`'s device, which
+    /// must answer to `device_id`.
     pub fn token_index(
         &self,
         node: u16,
         username: &str,
         device_id: &str,
     ) -> Result<u8, MobileError> {
+        self.next_index(node, Claim::UserAndDevice(username, device_id))
+    }
+
+    /// TokenIndex by username alone (the mobile wire): the index of the next unused
+    /// string of the device currently bound to `username`.
+    pub fn user_token_index(&self, node: u16, username: &str) -> Result<u8, MobileError> {
+        self.next_index(node, Claim::User(username))
+    }
+
+    fn next_index(&self, node: u16, claim: Claim<'_>) -> Result<u8, MobileError> {
         let mut state = self.lock();
-        let record = self.bound_record(&mut state, node, username, device_id, false)?;
-        record
-            .device
-            .as_ref()
+        let username = self.bound_user(&mut state, node, claim, false)?;
+        state
+            .users
+            .get(&*username)
+            .and_then(|r| r.device.as_ref())
             .and_then(|d| d.book.as_ref())
             .and_then(StringBook::next_unused)
             .ok_or(MobileError::NoStrings)

@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod codes;
+pub(crate) mod device_index;
 pub mod devices;
 pub mod errors;
 pub mod log;
@@ -24,6 +25,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::clock::{Millis, SharedClock};
 use crate::defects::{Defect, DefectSet};
 use codes::CodeStore;
+use device_index::DeviceIndex;
 use devices::Device;
 use log::{Log, LogLine};
 use outbox::Outbox;
@@ -75,7 +77,10 @@ pub(crate) struct UserRecord {
 /// Everything behind the lock.
 #[derive(Debug)]
 pub(crate) struct State {
-    pub(crate) users: HashMap<Box<str>, UserRecord>,
+    /// Keyed by username; the key's allocation is shared with [`State::devices`].
+    pub(crate) users: HashMap<Arc<str>, UserRecord>,
+    /// Which user each bound device id belongs to (SS-2: `<Id>` alone names the user).
+    pub(crate) devices: DeviceIndex,
     pub(crate) policies: Policies,
     /// Index 0 is the shared store; index k is node k's own store.
     pub(crate) sessions: Vec<CodeStore>,
@@ -119,6 +124,7 @@ impl Core {
         let config = CoreConfig { nodes, ..config };
         let state = State {
             users: HashMap::new(),
+            devices: DeviceIndex::default(),
             policies: Policies::default(),
             sessions: (0..=nodes).map(|_| CodeStore::default()).collect(),
             log: Log::new(config.log_capacity),

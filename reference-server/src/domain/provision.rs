@@ -1,10 +1,13 @@
 //! The mobile Provision request: code checks (PC-4..PC-7, PC-9, CL-1, CL-2), strings
-//! invalidated by any request (SS-1), a fresh device binding (DEV-1), and the log lines
-//! LOG-5, LOG-6, LOG-7 with device information per policy (SP-2).
+//! invalidated by any request (SS-1), a fresh device binding (DEV-1) recorded in the
+//! device index (SS-2), and the log lines LOG-5, LOG-6, LOG-7 with device information
+//! per policy (SP-2).
 //!
 //! Redemption is split into [`Core::provision_check`] and [`Core::provision_commit`] so
 //! that the non-atomic-redemption defect can open a real race window between them; the
 //! faithful server consumes the code inside the check, under the lock.
+
+use std::sync::Arc;
 
 use super::devices::{Device, DeviceId};
 use super::log::{LogLine, texts};
@@ -148,10 +151,17 @@ impl Core {
         let log_device = policies.self_reset.log_device_information
             || self.has_defect(Defect::DeviceInfoAlwaysLogged);
 
-        let device_id = match state.users.get_mut(username) {
-            Some(record) => {
+        let state = &mut *state;
+        let device_id = match state.users.get_key_value(username) {
+            Some((name, _)) => {
+                let name = Arc::clone(name);
                 let mut device = Device::new(node);
-                if let Some(old) = record.device.take() {
+                let old = state
+                    .users
+                    .get_mut(username)
+                    .and_then(|record| record.device.take());
+                if let Some(old) = old {
+                    state.devices.unbind(&old);
                     if self.has_defect(Defect::OldDeviceKeepsWorking) {
                         device.previous_id = Some(old.id);
                     }
@@ -160,7 +170,10 @@ impl Core {
                     }
                 }
                 let id = device.id();
-                record.device = Some(Box::new(device));
+                state.devices.bind(&name, &device);
+                if let Some(record) = state.users.get_mut(username) {
+                    record.device = Some(Box::new(device));
+                }
                 id
             }
             // Deleted between check and commit, or the unknown-user defect: hand out an
@@ -168,7 +181,7 @@ impl Core {
             None if self.has_defect(Defect::UnknownUserAccepted) => DeviceId::random(),
             None => {
                 self.log(
-                    &mut state,
+                    state,
                     node,
                     LogLine::Log7,
                     texts::MOBILE_UNKNOWN_USER.to_string(),
@@ -187,7 +200,7 @@ impl Core {
             text.push_str(", device information: ");
             text.push_str(&info);
         }
-        self.log(&mut state, node, LogLine::Log5, text);
+        self.log(state, node, LogLine::Log5, text);
         Ok(Provisioned {
             device_id: device_id.to_string(),
             policies: policy_items,

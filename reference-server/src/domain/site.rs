@@ -30,6 +30,10 @@ pub struct SiteRecord {
     pub push: bool,
     /// Whether the app works in local mode.
     pub local: bool,
+    /// Whether the app asks for the PIN (the SSD's `pin` flag, where the wire has one).
+    pub pin: bool,
+    /// Whether the site offers OATH tokens (the SSD's `oath` flag, where the wire has one).
+    pub oath: bool,
 }
 
 impl Default for SiteRecord {
@@ -41,6 +45,8 @@ impl Default for SiteRecord {
             ssl: false,
             push: false,
             local: false,
+            pin: true,
+            oath: false,
         }
     }
 }

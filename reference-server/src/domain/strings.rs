@@ -54,17 +54,23 @@ impl StringBook {
     /// The strings joined by `separator`, written straight into one buffer: what a
     /// download reply carries, without 99 separate allocations.
     pub fn joined(&self, separator: char) -> String {
-        let mut source = self.chars();
         let mut out = String::with_capacity(usize::from(self.count) * (STRING_CHARS + 3));
+        self.write_joined(&mut out, separator.encode_utf8(&mut [0; 4]));
+        out
+    }
+
+    /// Appends the strings joined by `separator` to `out` (the reply writer's buffer).
+    pub fn write_joined(&self, out: &mut String, separator: &str) {
+        let mut source = self.chars();
+        out.reserve(usize::from(self.count) * (STRING_CHARS + 2 + separator.len()));
         for index in 1..=self.count {
             if index > 1 {
-                out.push(separator);
+                out.push_str(separator);
             }
             out.extend(source.next_string().iter().map(|&b| char::from(b)));
             out.push(char::from(b'0' + index / 10));
             out.push(char::from(b'0' + index % 10));
         }
-        out
     }
 
     /// The 10 characters of the string with `index` (1-based), if the book holds it.

@@ -584,4 +584,5 @@ fn node_outside_cluster_is_refused() {
 }
 
 mod defects;
+mod device_id_alone;
 mod model;

@@ -45,14 +45,18 @@ pub struct ControlState {
     core: Core,
     token: Arc<str>,
     nodes: Arc<[NodeInfo]>,
+    /// The name of the wire profile the nodes speak, shown by `/control/health`.
+    wire_profile: Arc<str>,
 }
 
-/// The control router, guarded by the bearer token.
-pub fn control_router(core: Core, token: &str, nodes: Vec<NodeInfo>) -> Router {
+/// The control router, guarded by the bearer token; `wire_profile` names the profile the
+/// nodes speak.
+pub fn control_router(core: Core, token: &str, nodes: Vec<NodeInfo>, wire_profile: &str) -> Router {
     let state = ControlState {
         core,
         token: token.into(),
         nodes: nodes.into(),
+        wire_profile: wire_profile.into(),
     };
     Router::new()
         .route("/control/health", get(health))
@@ -148,6 +152,7 @@ async fn health(State(s): State<ControlState>) -> Response {
         "nodes": config.nodes,
         "session_sharing": config.session_sharing,
         "site_id": config.site_id,
+        "wire_profile": &*s.wire_profile,
         "defects": config.defects.iter().map(|d: Defect| json!({"name": d.name(), "rule": d.rule()})).collect::<Vec<_>>(),
         "clock_ms": s.core.now(),
         "users": s.core.user_count(),

@@ -1,6 +1,7 @@
-//! HTTP faces of the reference server. [`node_router`] is one Swivel node: the
-//! `agentxml-3.6` profile of protocol.md §9 under the contexts `pinsafe`, `proxy` and
-//! `sentry`, plus the SSD lookup and the complete-URL landing page at the root.
+//! HTTP faces of the reference server. [`node_router`] is one Swivel node speaking its
+//! wire ([`ServerWire`], from the wire profile): Agent-XML, TokenIndex, self-service and
+//! QR under the contexts `pinsafe`, `proxy` and `sentry`, plus the SSD lookup and the
+//! complete-URL landing page at the root ([`routes`] plans where).
 //! [`control::control_router`] is the harness's JSON control API on its own listener.
 
 pub mod agentxml;
@@ -8,19 +9,21 @@ pub mod body;
 pub mod control;
 pub mod portal;
 pub mod qr;
+pub mod routes;
 pub mod ssd;
+pub mod token_index;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::MethodRouter;
 
 use crate::domain::Core;
-use crate::wire::RequestLimits;
-
-/// The contexts a node answers under (appliance, software install, version 4).
-pub const CONTEXTS: [&str; 3] = ["pinsafe", "proxy", "sentry"];
+use crate::wire::{RequestLimits, ServerWire};
+use routes::Endpoint;
+pub use routes::{CONTEXTS, RouteError};
 
 /// Limits a node applies to request bodies.
 #[derive(Debug, Clone)]
@@ -49,34 +52,52 @@ pub struct NodeState {
     pub node: u16,
     /// Body limits.
     pub limits: NodeLimits,
+    /// The wire every node of the server speaks, shared.
+    pub wire: Arc<ServerWire>,
 }
 
-/// The router of node `node`.
-pub fn node_router(core: Core, node: u16, limits: NodeLimits) -> Router {
-    let state = NodeState { core, node, limits };
-    let context_routes = Router::new()
-        .route("/AgentXML", post(agentxml::agent_xml))
-        .route("/TokenIndex", get(agentxml::token_index))
-        .route(
-            "/reset/provision.jsp",
-            get(portal::self_provision_form).post(portal::self_provision_submit),
-        )
-        .route("/userportal/getQRCode", get(portal::qr_code));
-    let mut router = Router::new().route("/ssd/lookup", get(ssd::lookup)).route(
-        "/smc/complete/{site}/{user}/{code}",
-        get(portal::complete_landing),
-    );
-    for context in CONTEXTS {
-        router = router.nest(&format!("/{context}"), context_routes.clone());
+/// The router of node `node`, speaking `wire`. Fails only when the wire's paths cannot
+/// be routed ([`routes::plan`]).
+pub fn node_router(
+    core: Core,
+    node: u16,
+    limits: NodeLimits,
+    wire: Arc<ServerWire>,
+) -> Result<Router, RouteError> {
+    let plan = routes::plan(&wire)?;
+    let state = NodeState {
+        core,
+        node,
+        limits,
+        wire,
+    };
+    // Profile paths are literal: a segment may start with ':' or '*'.
+    let mut router = Router::new().without_v07_checks();
+    for (path, endpoints) in plan.routes() {
+        let mut methods: MethodRouter<NodeState> = MethodRouter::new();
+        // The plan holds at most one endpoint per method and path, so no merge panics.
+        for endpoint in endpoints {
+            methods = match endpoint {
+                Endpoint::AgentXml => methods.post(agentxml::agent_xml),
+                Endpoint::TokenIndex => methods.get(token_index::token_index),
+                Endpoint::SelfProvision => methods
+                    .get(portal::self_provision_form)
+                    .post(portal::self_provision_submit),
+                Endpoint::QrCode => methods.get(portal::qr_code),
+                Endpoint::SsdLookup => methods.get(ssd::lookup),
+                Endpoint::CompleteLanding => methods.get(portal::complete_landing),
+            };
+        }
+        router = router.route(path, methods);
     }
-    router
+    Ok(router
         .fallback(|| async {
             (
                 StatusCode::NOT_FOUND,
                 "no such resource on this Swivel node\n",
             )
         })
-        .with_state(state)
+        .with_state(state))
 }
 
 /// Escapes text for HTML element content and attribute values.

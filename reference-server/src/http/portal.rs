@@ -1,5 +1,6 @@
-//! User-facing pages: the self-service provision page `/reset/provision.jsp` (SP-1), the
-//! QR image `/userportal/getQRCode` (QR-1), and the complete-URL landing page (URL-2).
+//! User-facing pages at the wire profile's paths: the self-service provision page
+//! (`/reset/provision.jsp`, SP-1), the QR image (`/userportal/getQRCode`, QR-1), and the
+//! complete-URL landing page (URL-2).
 //! None of them ever shows a provision code (PC-2) unless the code-returned-in-reply
 //! defect is on, and the self-service reply is the same for known and unknown users.
 
@@ -29,15 +30,18 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
-/// `GET /reset/provision.jsp`: the form.
-pub async fn self_provision_form() -> Html<String> {
+/// `GET <base><paths.self_provision>`: the form, its field named by the profile.
+pub async fn self_provision_form(State(node): State<NodeState>) -> Html<String> {
+    let field = html_escape(&node.wire.paths().self_provision_username_field);
     Html(page(
         "Provision your mobile client",
-        "<form method=\"post\"><label>Username <input name=\"username\"></label> <button type=\"submit\">Send provision code</button></form>",
+        &format!(
+            "<form method=\"post\"><label>Username <input name=\"{field}\"></label> <button type=\"submit\">Send provision code</button></form>"
+        ),
     ))
 }
 
-/// `POST /reset/provision.jsp` with `username=<u>` (form-encoded).
+/// `POST <base><paths.self_provision>` with `<username field>=<u>` (form-encoded).
 pub async fn self_provision_submit(
     State(node): State<NodeState>,
     headers: HeaderMap,
@@ -58,7 +62,7 @@ pub async fn self_provision_submit(
         }
     };
     let Some(username) = form
-        .get("username")
+        .get(&node.wire.paths().self_provision_username_field)
         .map(|u| u.trim())
         .filter(|u| !u.is_empty())
     else {
@@ -98,13 +102,18 @@ pub async fn self_provision_submit(
     }
 }
 
-/// `GET /userportal/getQRCode?text=<payload>`: a PNG of the payload (QR-1).
+/// `GET <base><paths.qr_code>?<qr_text_param>=<payload>`: a PNG of the payload (QR-1).
 pub async fn qr_code(
     State(node): State<NodeState>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let Some(text) = params.get("text") else {
-        return (StatusCode::BAD_REQUEST, "the text parameter is required\n").into_response();
+    let param = &node.wire.paths().qr_text_param;
+    let Some(text) = params.get(param) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            format!("the {param} parameter is required\n"),
+        )
+            .into_response();
     };
     if node.core.has_defect(Defect::QrNotPng) {
         // qr-not-png: a 200 that is no image, so only QR-1 breaks (the request is fine).

@@ -1,9 +1,25 @@
-//! The `agentxml-3.6` wire codec (protocol.md §9): a request parser that refuses
-//! hostile XML (DOCTYPE, entities, nesting, repeats, truncation, bad UTF-8) and the reply
-//! writer used by every Agent-XML and SSD answer.
+//! The server's own wire codec, an oracle independent of the harness's: a request
+//! parser that refuses hostile XML (DOCTYPE, entities, nesting, repeats, truncation, bad
+//! UTF-8) and the reply writers, both following the wire profile the server was started
+//! with through [`ServerWire`], the view of it precomputed once at start.
+//!
+//! - [`request`]: the hostile-input-safe parser (root element from the profile).
+//! - [`server_wire`]: [`ServerWire`], names, actions and formats, bent by wire defects.
+//! - [`codes`]: canonical error codes and their wire spellings.
+//! - [`response`]: the Agent-XML reply writer.
+//! - [`ssd`]: the Site ID lookup's reply writer.
 
+pub mod codes;
+mod escape;
 pub mod request;
 pub mod response;
+pub mod server_wire;
+pub mod ssd;
 
-pub use request::{RequestLimits, SasRequest, XmlError, parse_sas_request};
-pub use response::{PolicyItem, SasResponse, SsdResponse, SsdServer};
+#[cfg(test)]
+mod tests;
+
+pub use codes::ErrorCode;
+pub use request::{RequestLimits, SasRequest, XmlError, parse_request, parse_sas_request};
+pub use response::{PolicyItem, SasResponse};
+pub use server_wire::{Action, RequestNames, ServerWire};

@@ -1,9 +1,10 @@
-//! The `agentxml-3.6` request parser (protocol.md §9): turns a `<SASRequest>` body into
-//! its ordered (name, value) pairs and refuses hostile or malformed XML with a message
-//! the client can act on.
+//! The Agent-XML request parser (protocol.md §9): turns a request body into its ordered
+//! (name, value) pairs and refuses hostile or malformed XML with a message the client
+//! can act on. The root element's name comes from the wire profile (`SASRequest` in
+//! both built-in profiles).
 //!
 //! The accepted shape is deliberately narrow: an optional `<?xml ...?>` declaration, one
-//! root element `SASRequest`, and text-only children. DOCTYPEs (hence entity
+//! root element of the expected name, and text-only children. DOCTYPEs (hence entity
 //! declarations) and processing instructions are refused, and entities are never
 //! expanded, so the parser runs in time linear in the input and allocates at most
 //! O(input) memory whatever the body holds.
@@ -15,8 +16,8 @@ use quick_xml::errors::{Error as QxError, IllFormedError, SyntaxError};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
-/// Name of the only root element a request may have (names are case-sensitive).
-const ROOT: &str = "SASRequest";
+/// The root element of both built-in profiles (names are case-sensitive).
+pub const DEFAULT_ROOT: &str = "SASRequest";
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Malformed-XML messages go back to clients; quick-xml may quote long tag names.
 const MAX_MALFORMED_CHARS: usize = 200;
@@ -29,7 +30,7 @@ const MAX_NAME_CHARS: usize = 64;
 pub struct RequestLimits {
     /// Largest accepted body, in bytes (default 64 KiB).
     pub max_body_bytes: usize,
-    /// Most child elements of `<SASRequest>` (default 64).
+    /// Most child elements of the root (default 64).
     pub max_elements: usize,
     /// Longest value of one child, in bytes after unescaping and trimming (default 4096).
     pub max_value_bytes: usize,
@@ -45,7 +46,7 @@ impl Default for RequestLimits {
     }
 }
 
-/// A parsed `<SASRequest>`: the root's children as (name, value) pairs, in document
+/// A parsed request: the root's children as (name, value) pairs, in document
 /// order. Names are unique; values are unescaped and trimmed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SasRequest {
@@ -95,23 +96,25 @@ pub enum XmlError {
     UndefinedEntity(String),
     #[error("character reference &{0}; does not denote a character allowed in XML")]
     InvalidCharRef(String),
-    #[error("root element is <{0}>, expected <SASRequest>")]
-    WrongRoot(String),
+    #[error("root element is <{found}>, expected <{expected}>")]
+    WrongRoot { found: String, expected: String },
     #[error("element <{0}> contains a nested element; request values must be plain text")]
     NestedElement(String),
     #[error("element <{0}> appears more than once")]
     RepeatedElement(String),
-    #[error("<SASRequest> has more than {limit} child elements")]
+    #[error("the root element has more than {limit} child elements")]
     TooManyElements { limit: usize },
     #[error("value of element <{element}> is longer than {limit} bytes")]
     ValueTooLong { element: String, limit: usize },
     #[error(
-        "text directly inside <SASRequest> is not allowed; every value must be inside its own element"
+        "text directly inside the root element is not allowed; every value must be inside its own element"
     )]
     StrayText,
-    #[error("unexpected content after </SASRequest>; only whitespace and comments may follow it")]
+    #[error(
+        "unexpected content after the root element's end tag; only whitespace and comments may follow it"
+    )]
     TrailingContent,
-    #[error("the request ends before the <SASRequest> element is closed (truncated body?)")]
+    #[error("the request ends before its root element is closed (truncated body?)")]
     Truncated,
     #[error("malformed XML: {0}")]
     Malformed(String),
@@ -127,8 +130,17 @@ impl XmlError {
     }
 }
 
-/// Parses an Agent-XML request body under `limits`.
+/// Parses an Agent-XML request body with root `<SASRequest>` under `limits`.
 pub fn parse_sas_request(body: &[u8], limits: &RequestLimits) -> Result<SasRequest, XmlError> {
+    parse_request(body, limits, DEFAULT_ROOT)
+}
+
+/// Parses an Agent-XML request body whose root element must be `root`, under `limits`.
+pub fn parse_request(
+    body: &[u8],
+    limits: &RequestLimits,
+    root: &str,
+) -> Result<SasRequest, XmlError> {
     // The HTTP layer enforces the limit too; checking here keeps the O(input) bound
     // true for any caller.
     if body.len() > limits.max_body_bytes {
@@ -146,7 +158,7 @@ pub fn parse_sas_request(body: &[u8], limits: &RequestLimits) -> Result<SasReque
     let text = std::str::from_utf8(rest).map_err(|e| XmlError::InvalidUtf8 {
         offset: bom_len + e.valid_up_to(),
     })?;
-    Parser::new(text, bom_len, limits).run()
+    Parser::new(text, bom_len, limits, root).run()
 }
 
 fn check_starts_like_xml(bytes: &[u8]) -> Result<(), XmlError> {
@@ -168,16 +180,18 @@ fn check_starts_like_xml(bytes: &[u8]) -> Result<(), XmlError> {
 enum Place {
     /// Before the root element.
     Prolog,
-    /// Inside `<SASRequest>`, between children.
+    /// Inside the root element, between children.
     Root,
     /// Inside child `name`, collecting its text.
     Child { name: String, value: String },
-    /// After `</SASRequest>`.
+    /// After the root's end tag.
     Epilog,
 }
 
 struct Parser<'a, 'l> {
     reader: Reader<&'a [u8]>,
+    /// The expected root element's name.
+    root: &'l str,
     /// Bytes removed before the reader's input (a BOM), added back to reported offsets.
     base_offset: usize,
     limits: &'l RequestLimits,
@@ -190,7 +204,7 @@ struct Parser<'a, 'l> {
 }
 
 impl<'a, 'l> Parser<'a, 'l> {
-    fn new(text: &'a str, base_offset: usize, limits: &'l RequestLimits) -> Self {
+    fn new(text: &'a str, base_offset: usize, limits: &'l RequestLimits, root: &'l str) -> Self {
         let mut reader = Reader::from_str(text);
         let config = reader.config_mut();
         config.check_end_names = true;
@@ -202,6 +216,7 @@ impl<'a, 'l> Parser<'a, 'l> {
         config.allow_unmatched_ends = false;
         Self {
             reader,
+            root,
             base_offset,
             limits,
             place: Place::Prolog,
@@ -265,9 +280,7 @@ impl<'a, 'l> Parser<'a, 'l> {
                     }
                     Place::Root => return Err(XmlError::StrayText),
                     Place::Prolog | Place::Epilog => {
-                        return Err(
-                            self.malformed_here("CDATA section outside the <SASRequest> element")
-                        );
+                        return Err(self.malformed_here("CDATA section outside the root element"));
                     }
                 },
                 Event::GeneralRef(reference) => {
@@ -292,8 +305,11 @@ impl<'a, 'l> Parser<'a, 'l> {
         self.check_attributes(start, &name)?;
         match &self.place {
             Place::Prolog => {
-                if name != ROOT {
-                    return Err(XmlError::WrongRoot(clip(&name, MAX_NAME_CHARS)));
+                if name != self.root {
+                    return Err(XmlError::WrongRoot {
+                        found: clip(&name, MAX_NAME_CHARS),
+                        expected: clip(self.root, MAX_NAME_CHARS),
+                    });
                 }
                 self.place = if empty { Place::Epilog } else { Place::Root };
             }
@@ -356,7 +372,7 @@ impl<'a, 'l> Parser<'a, 'l> {
             }
             _ if content.chars().all(is_xml_whitespace_char) => Ok(()),
             Place::Root => Err(XmlError::StrayText),
-            Place::Prolog => Err(self.malformed_here("text before the <SASRequest> element")),
+            Place::Prolog => Err(self.malformed_here("text before the root element")),
             Place::Epilog => Err(XmlError::TrailingContent),
         }
     }
@@ -576,6 +592,13 @@ mod tests {
         matches!(err, XmlError::Malformed(_))
     }
 
+    fn wrong_root(found: &str) -> XmlError {
+        XmlError::WrongRoot {
+            found: found.into(),
+            expected: DEFAULT_ROOT.into(),
+        }
+    }
+
     #[test]
     fn provision_request_yields_fields_in_order() -> Result<(), XmlError> {
         let request = parse(PROVISION)?;
@@ -601,7 +624,7 @@ mod tests {
         assert_eq!(request.get("Username"), Some("u"));
         assert_eq!(
             parse_err("<sasrequest></sasrequest>"),
-            XmlError::WrongRoot("sasrequest".into())
+            wrong_root("sasrequest")
         );
         Ok(())
     }
@@ -825,15 +848,12 @@ mod tests {
     #[test]
     fn wrong_root_is_refused() {
         let err = parse_err("<SASResponse><A>x</A></SASResponse>");
-        assert_eq!(err, XmlError::WrongRoot("SASResponse".into()));
+        assert_eq!(err, wrong_root("SASResponse"));
         assert_eq!(
             err.to_string(),
             "root element is <SASResponse>, expected <SASRequest>"
         );
-        assert_eq!(
-            parse_err("<s:SASRequest/>"),
-            XmlError::WrongRoot("s:SASRequest".into())
-        );
+        assert_eq!(parse_err("<s:SASRequest/>"), wrong_root("s:SASRequest"));
     }
 
     #[test]
@@ -879,7 +899,7 @@ mod tests {
         assert_eq!(err, Some(XmlError::TooManyElements { limit: 3 }));
         assert_eq!(
             err.map(|e| e.to_string()).unwrap_or_default(),
-            "<SASRequest> has more than 3 child elements"
+            "the root element has more than 3 child elements"
         );
     }
 
@@ -966,7 +986,7 @@ mod tests {
         }
         assert_eq!(
             XmlError::Truncated.to_string(),
-            "the request ends before the <SASRequest> element is closed (truncated body?)"
+            "the request ends before its root element is closed (truncated body?)"
         );
     }
 
@@ -997,7 +1017,7 @@ mod tests {
         }
         // Names echoed in other errors are clipped too.
         match parse_err(&format!("<{long}/>")) {
-            XmlError::WrongRoot(name) => assert!(name.chars().count() <= 64),
+            XmlError::WrongRoot { found, .. } => assert!(found.chars().count() <= 64),
             other => panic!("expected WrongRoot, got {other:?}"),
         }
     }

@@ -8,7 +8,7 @@ use swivel_reference_server::defects::Defect;
 use tokio::sync::Barrier;
 use tokio::task::JoinSet;
 
-use crate::support::{Opts, Reply, Server, provision_xml, start};
+use crate::support::{Opts, Reply, Server, start};
 
 const RACERS: usize = 50;
 
@@ -16,7 +16,7 @@ const RACERS: usize = 50;
 /// node `nodes[i % nodes.len()]`, all released at once. Returns the replies.
 pub async fn race(s: &Server, user: &str, code: &str, nodes: &[u16]) -> Vec<Reply> {
     let barrier = Arc::new(Barrier::new(RACERS));
-    let body = provision_xml(user, code);
+    let body = s.provision_xml(user, code);
     let mut tasks = JoinSet::new();
     for i in 0..RACERS {
         let url = s.agent_url(nodes[i % nodes.len()], "pinsafe");
@@ -25,7 +25,7 @@ pub async fn race(s: &Server, user: &str, code: &str, nodes: &[u16]) -> Vec<Repl
             barrier.wait().await;
             let response = client
                 .post(url)
-                .header("content-type", "text/xml")
+                .header("content-type", "application/xml; charset=utf-8")
                 .body(body)
                 .send()
                 .await

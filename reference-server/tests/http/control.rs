@@ -127,6 +127,7 @@ async fn health_and_nodes_describe_the_cluster() {
     assert_eq!(health["nodes"], 2);
     assert_eq!(health["session_sharing"], true);
     assert_eq!(health["site_id"], "HARNESS01");
+    assert_eq!(health["wire_profile"], "mobile-3.6");
     assert_eq!(health["defects"], json!([]));
     assert_eq!(health["users"], 4);
     assert_eq!(health["clock_ms"], s.now_ms().await);

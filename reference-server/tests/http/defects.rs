@@ -1,5 +1,5 @@
 //! Every defect switch, shown over HTTP: one probe per rule performs the HTTP steps that
-//! check the rule and says whether it held. Each test runs the probe against a faithful
+//! check the rule, in the default wire (`mobile-3.6`), and says whether it held. Each test runs the probe against a faithful
 //! server (the rule must hold) and against a server with just that defect (the rule must
 //! break). `probe` matches on `Defect` without a wildcard, so a new defect does not
 //! compile until it has a probe, and `every_defect_has_an_http_test` fails until it has
@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use swivel_reference_server::defects::{ALL_DEFECTS, Defect};
 
-use crate::support::{ALICE_PIN, DEVICE_OS, Opts, SITE_ID, Server, otc, start};
+use crate::support::{ALICE_PIN, DEVICE_OS, Opts, SITE_ID, Server, otc, start, tag};
 
 /// Ok when the rule held; Err describes how it broke.
 type Verdict = Result<(), String>;
@@ -88,6 +88,11 @@ async fn probe(defect: Defect, s: &Server) -> Verdict {
         }
         Defect::Log8Missing => logged(s, LOG8_NOBODY).await,
         Defect::Log9Missing => logged(s, "Security strings fetched for user alice").await,
+        Defect::ActionCaseSensitive => wire1_app_provision_accepted(s).await,
+        Defect::StringsNeedUsername => wire3_strings_by_id_alone(s).await,
+        Defect::StringsOffByOne => wire4_position_i_is_index_i(s).await,
+        Defect::SsdOldPath => wire5_ssd_at_the_profile_path(s).await,
+        Defect::PoliciesOldShape => wire6_policies_as_attributes(s).await,
     }
 }
 
@@ -233,11 +238,13 @@ async fn dev1_old_device_unbound(s: &Server) -> Verdict {
     })
 }
 
+/// A user cannot fetch another person's strings: naming bob with alice's device id.
 async fn ss2_strings_only_for_bound_device(s: &Server) -> Verdict {
-    s.provisioned("alice").await;
-    let reply = s.strings(1, "alice", &"0".repeat(32)).await;
+    let alice = s.provisioned("alice").await;
+    s.provisioned("bob").await;
+    let reply = s.strings_named(1, "bob", &alice).await;
     holds(reply.outcome() == "FAIL DEVICE_NOT_PROVISIONED", || {
-        format!("strings for an invented device: {}", reply.outcome())
+        format!("bob's strings with alice's device id: {}", reply.outcome())
     })
 }
 
@@ -313,7 +320,10 @@ async fn sp1_self_provision_needs_policy(s: &Server) -> Verdict {
 }
 
 async fn sp2_device_info_only_by_policy(s: &Server) -> Verdict {
-    s.provisioned("alice").await;
+    let code = s.issue_code("alice", 1).await;
+    s.provision_with_device_os(1, "alice", &code)
+        .await
+        .assert_pass();
     let texts = s.log_texts().await;
     holds(!texts.iter().any(|t| t.contains(DEVICE_OS)), || {
         format!("device information logged: {texts:?}")
@@ -363,8 +373,11 @@ async fn log5_success_text(s: &Server) -> Verdict {
 
 async fn ssd1_unknown_site_refused(s: &Server) -> Verdict {
     let reply = s.ssd_lookup(1, "NOPE").await;
+    let ssd = &s.profile.ssd;
     holds(
-        reply.status == StatusCode::NOT_FOUND && reply.error() == Some("UNKNOWN_SERVER_ID"),
+        reply.status.as_u16() == ssd.unknown_status
+            && tag(&reply.body, &ssd.result) == Some(ssd.fail.as_str())
+            && tag(&reply.body, &ssd.server).is_none(),
         || format!("unknown Site ID: {} {}", reply.status, reply.body),
     )
 }
@@ -484,6 +497,75 @@ async fn cl3_strings_from_another_node(s: &Server) -> Verdict {
     })
 }
 
+/// The provision request of protocol.md §9 exactly as the app sends it: lowercase
+/// action, no prolog, `application/xml; charset=utf-8`, no `<DeviceOS>`, no secret.
+async fn wire1_app_provision_accepted(s: &Server) -> Verdict {
+    let code = s.issue_code("alice", 1).await;
+    let body = format!(
+        "<SASRequest><Version>3.6</Version><Action>provision</Action><Username>alice</Username><ProvisionCode>{code}</ProvisionCode></SASRequest>"
+    );
+    let reply = s.post_xml(1, &body).await;
+    holds(reply.passed() && reply.id().is_some(), || {
+        format!("the app's provision request: {}", reply.outcome())
+    })
+}
+
+async fn wire3_strings_by_id_alone(s: &Server) -> Verdict {
+    let device = s.provisioned("alice").await;
+    let reply = s.strings_by_id(1, &device).await;
+    holds(reply.passed() && reply.strings().len() == 99, || {
+        format!("strings for <Id> alone: {}", reply.outcome())
+    })
+}
+
+/// A client takes position 5 for index 5: its OTC must log in.
+async fn wire4_position_i_is_index_i(s: &Server) -> Verdict {
+    let device = s.provisioned("alice").await;
+    let positions = s.strings_by_id(1, &device).await.positions();
+    let Some(fifth) = positions.get(5) else {
+        return Err(format!("{} positions", positions.len()));
+    };
+    let code: String = otc(std::slice::from_ref(fifth), 1, ALICE_PIN)
+        .chars()
+        .take(ALICE_PIN.len())
+        .collect();
+    let login = s.login(1, "alice", &format!("{code}05")).await;
+    holds(
+        positions.len() == 100 && positions[0].is_empty() && login.passed(),
+        || {
+            format!(
+                "{} positions, position 0 {:?}, OTC from position 5: {}",
+                positions.len(),
+                positions[0],
+                login.outcome()
+            )
+        },
+    )
+}
+
+async fn wire5_ssd_at_the_profile_path(s: &Server) -> Verdict {
+    let reply = s.ssd_lookup(1, SITE_ID).await;
+    holds(
+        reply.status == StatusCode::OK && tag(&reply.body, "responseCode") == Some("0"),
+        || {
+            format!(
+                "GET {}: {} {}",
+                s.profile.ssd.path, reply.status, reply.body
+            )
+        },
+    )
+}
+
+async fn wire6_policies_as_attributes(s: &Server) -> Verdict {
+    let code = s.issue_code("alice", 1).await;
+    let reply = s.provision(1, "alice", &code).await;
+    let attributes = reply.body.matches("<Policy id=\"").count();
+    holds(
+        reply.passed() && reply.body.contains("<Policies>") && attributes == 4,
+        || format!("policies in the provision reply: {}", reply.body),
+    )
+}
+
 /// LOG-6 for alice.
 const LOG6_ALICE: &str =
     "User \"alice\" provision failed, A valid session could not be loaded or created for the user.";
@@ -564,6 +646,11 @@ defect_tests! {
     log7_log_7_missing => Log7Missing,
     log8_log_8_missing => Log8Missing,
     log9_log_9_missing => Log9Missing,
+    wire1_action_case_sensitive => ActionCaseSensitive,
+    wire3_strings_need_username => StringsNeedUsername,
+    wire4_strings_off_by_one => StringsOffByOne,
+    wire5_ssd_old_path => SsdOldPath,
+    wire6_policies_old_shape => PoliciesOldShape,
 }
 
 #[test]

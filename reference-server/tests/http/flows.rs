@@ -133,7 +133,7 @@ async fn request_id_is_echoed() {
             1,
             &sas(&[
                 ("RequestID", "req-43"),
-                ("Action", "Provision"),
+                ("Action", "provision"),
                 ("Username", "alice"),
                 ("ProvisionCode", "WRONGCODE1"),
             ]),
@@ -167,8 +167,20 @@ async fn token_index_counts_used_strings() {
         other.body.starts_with("DEVICE_NOT_PROVISIONED"),
         "{other:?}"
     );
-    let missing = s.get(1, "/pinsafe/TokenIndex?username=alice").await;
+    // mobile-3.6: the username alone answers for the bound device.
+    let by_user = s.token_index_by_user(1, "alice").await;
+    assert_eq!(
+        (by_user.status, by_user.body.as_str()),
+        (StatusCode::OK, "2")
+    );
+    let missing = s.get(1, "/pinsafe/TokenIndex?id=0").await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+    assert!(
+        missing
+            .body
+            .starts_with("BAD_REQUEST: username is required"),
+        "{missing:?}"
+    );
     s.shutdown().await;
 }
 
@@ -260,10 +272,13 @@ async fn ss2_strings_only_for_the_bound_device_of_that_user() {
     let s = start_default().await;
     let alice_device = s.provisioned("alice").await;
     s.provisioned("bob").await;
-    s.strings(1, "bob", &alice_device)
+    s.strings_named(1, "bob", &alice_device)
         .await
         .assert_fail("DEVICE_NOT_PROVISIONED");
-    s.strings(1, "alice", "not-a-device")
+    s.strings_named(1, "alice", "not-a-device")
+        .await
+        .assert_fail("DEVICE_NOT_PROVISIONED");
+    s.strings_by_id(1, "not-a-device")
         .await
         .assert_fail("DEVICE_NOT_PROVISIONED");
     assert_eq!(
@@ -314,23 +329,41 @@ async fn all_three_contexts_answer() {
     // A provision through one context and a download through another share one server.
     let code = s.issue_code("alice", 1).await;
     let reply = s
-        .post_to(
-            &s.agent_url(1, "sentry"),
-            crate::support::provision_xml("alice", &code),
-        )
+        .post_to(&s.agent_url(1, "sentry"), s.provision_xml("alice", &code))
         .await;
     reply.assert_pass();
     let strings = s
         .post_to(
             &s.agent_url(1, "proxy"),
-            sas(&[
-                ("Action", "SecurityStrings"),
-                ("Username", "alice"),
-                ("Id", reply.id().unwrap()),
-            ]),
+            sas(&[("Action", "SecurityStrings"), ("Id", reply.id().unwrap())]),
         )
         .await;
     strings.assert_pass();
+    // TokenIndex, the self-service page and the QR image answer under every context too.
+    for context in ["pinsafe", "proxy", "sentry"] {
+        let base = format!("{}/{context}", s.node_url(1));
+        let index = s
+            .http
+            .get(format!("{base}/TokenIndex?username=alice"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(index.status(), StatusCode::OK, "{context}");
+        let form = s
+            .http
+            .get(format!("{base}/reset/provision.jsp"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(form.status(), StatusCode::OK, "{context}");
+        let qr = s
+            .http
+            .get(format!("{base}/userportal/getQRCode?text=x"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(qr.status(), StatusCode::OK, "{context}");
+    }
     assert_eq!(
         s.get(1, "/other/AgentXML").await.status,
         StatusCode::NOT_FOUND
@@ -343,21 +376,28 @@ async fn ssd1_lookup_known_and_unknown_site_id() {
     let s = start(Opts::cluster(2, false)).await;
     let found = s.ssd_lookup(2, SITE_ID).await;
     assert_eq!(found.status, StatusCode::OK, "{found:?}");
-    assert_eq!(found.result(), Some("PASS"));
-    assert_eq!(
-        crate::support::tag(&found.body, "Port"),
-        Some(s.node_port(1).to_string().as_str())
-    );
-    assert_eq!(crate::support::tag(&found.body, "Host"), Some("127.0.0.1"));
-    assert_eq!(crate::support::tag(&found.body, "Context"), Some("pinsafe"));
-    assert_eq!(crate::support::tag(&found.body, "SSL"), Some("false"));
+    let tag = |name| crate::support::tag(&found.body, name);
+    assert_eq!(tag("responseCode"), Some("0"));
+    assert_eq!(tag("port"), Some(s.node_port(1).to_string().as_str()));
+    assert_eq!(tag("hostname"), Some("127.0.0.1"));
+    assert_eq!(tag("connectionType"), Some("pinsafe"));
+    assert_eq!(tag("usingSSL"), Some("NO"));
 
     let unknown = s.ssd_lookup(1, "NOPE").await;
-    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{unknown:?}");
-    assert_eq!(unknown.result(), Some("FAIL"));
-    assert_eq!(unknown.error(), Some("UNKNOWN_SERVER_ID"));
-    let missing = s.get(1, "/ssd/lookup").await;
-    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.status, StatusCode::OK, "{unknown:?}");
+    assert_eq!(
+        crate::support::tag(&unknown.body, "responseCode"),
+        Some("1")
+    );
+    assert!(crate::support::tag(&unknown.body, "SSDetails").is_none());
+    // No id at all is an unknown id; the old path is no SSD.
+    let missing = s.get(1, "/ssdserver/getServerDetails").await;
+    assert_eq!(
+        crate::support::tag(&missing.body, "responseCode"),
+        Some("1")
+    );
+    let old = s.get(1, "/ssd/lookup?id=HARNESS01").await;
+    assert_eq!(old.status, StatusCode::NOT_FOUND);
     s.shutdown().await;
 }
 
@@ -499,9 +539,9 @@ async fn pol1_policies_reach_the_client() {
     reply.assert_pass();
     assert_eq!(reply.policy_count(), 4, "{reply:?}");
     assert!(
-        reply
-            .body
-            .contains("<Policy><Id>AllowUserToBrowseStrings</Id><Content>ON</Content>"),
+        reply.body.contains(
+            r#"<Policy id="AllowUserToBrowseStrings" section="MobileClient" show="true">ON</Policy>"#
+        ),
         "{reply:?}"
     );
     let strings = s.strings(1, "alice", reply.id().unwrap()).await;
@@ -512,7 +552,10 @@ async fn pol1_policies_reach_the_client() {
 #[tokio::test]
 async fn sp2_device_information_logged_only_when_policy_says_yes() {
     let s = start_default().await;
-    s.provisioned("alice").await;
+    let code = s.issue_code("alice", 1).await;
+    s.provision_with_device_os(1, "alice", &code)
+        .await
+        .assert_pass();
     assert_eq!(
         s.log_texts().await.last().unwrap(),
         "User \"alice\" provisioned successfully"
@@ -521,7 +564,16 @@ async fn sp2_device_information_logged_only_when_policy_says_yes() {
         .put_policies(json!({"self_reset": {"log_device_information": true}}))
         .await;
     assert_eq!(status, StatusCode::OK);
+    // The app sends no <DeviceOS>: there is nothing to log.
     s.provisioned("alice").await;
+    assert_eq!(
+        s.log_texts().await.last().unwrap(),
+        "User \"alice\" provisioned successfully"
+    );
+    let code = s.issue_code("alice", 1).await;
+    s.provision_with_device_os(1, "alice", &code)
+        .await
+        .assert_pass();
     assert_eq!(
         s.log_texts().await.last().unwrap(),
         "User \"alice\" provisioned successfully, device information: iOS 17.2"

@@ -1,6 +1,7 @@
 //! HTTP integration tests of the reference server, one test binary (`--test http`).
 //!
-//! Every test starts its own cluster on 127.0.0.1 ephemeral ports with the default users
+//! Every test starts its own cluster on 127.0.0.1 ephemeral ports, speaking the default
+//! wire profile `mobile-3.6` unless it asks for another, with the default users
 //! of `fixtures/users.toml`, a manual clock (moved through `POST /control/clock/advance`,
 //! never by sleeping) and short read timeouts, drives it over real HTTP with reqwest or
 //! raw TCP, and shuts it down. Tests are named after the protocol.md rule IDs they check.
@@ -12,8 +13,11 @@
 //! - [`hostile`]: hostile clients; each is answered fast and the node survives.
 //! - [`concurrency`]: PC-9 with 50 concurrent attempts.
 //! - [`defects`]: every defect switch, shown to break its rule over HTTP.
-//! - [`snapshots`]: insta snapshots of normalised replies.
+//! - [`snapshots`]: insta snapshots of normalised replies, under both built-in profiles.
+//! - [`wire`]: the default wire `mobile-3.6` (WIRE-1..WIRE-6) and edited profiles.
+//! - [`agentxml`]: the important flows under the earlier spelling `agentxml-3.6`.
 
+mod agentxml;
 mod concurrency;
 mod control;
 mod defects;
@@ -23,3 +27,4 @@ mod logs;
 mod policies;
 mod snapshots;
 mod support;
+mod wire;

@@ -1,7 +1,8 @@
-//! Snapshots of the exact `agentxml-3.6` and SSD replies (insta), with the values that
-//! change from run to run normalised: device ids, security strings and ports.
+//! Snapshots of the exact Agent-XML and SSD replies (insta) under both built-in wire
+//! profiles (`mobile__*` and `agentxml__*`), with the values that change from run to run
+//! normalised: device ids, security strings and ports.
 
-use crate::support::{ALICE_PIN, Opts, Server, otc, sas, start};
+use crate::support::{AGENTXML, ALICE_PIN, MOBILE, Opts, Server, otc, start};
 
 /// Replaces the content of every `<tag>…</tag>` for which `f` returns a replacement.
 fn replace_tag(xml: &str, tag: &str, f: impl Fn(&str) -> Option<String>) -> String {
@@ -28,14 +29,18 @@ fn normalise(xml: &str) -> String {
         crate::support::is_hex(id, 32).then(|| "[device-id]".to_string())
     });
     let xml = replace_tag(&xml, "SecurityStrings", |strings| {
-        let all_shaped = strings.split(';').all(|s| s.len() == 12);
-        Some(if all_shaped {
-            format!("[{} strings]", strings.split(';').count())
-        } else {
-            "[malformed strings]".to_string()
+        let positions: Vec<&str> = strings.split(';').collect();
+        let shaped = |p: &[&str]| p.iter().all(|s| s.len() == 12);
+        Some(match positions.split_first() {
+            Some((first, rest)) if first.is_empty() && shaped(rest) => {
+                format!("[position 0 empty, {} strings]", rest.len())
+            }
+            _ if shaped(&positions) => format!("[{} strings]", positions.len()),
+            _ => "[malformed strings]".to_string(),
         })
     });
-    replace_tag(&xml, "Port", |_| Some("[port]".to_string()))
+    let xml = replace_tag(&xml, "Port", |_| Some("[port]".to_string()));
+    replace_tag(&xml, "port", |_| Some("[port]".to_string()))
 }
 
 async fn provisioned(s: &Server) -> (String, String) {
@@ -45,33 +50,41 @@ async fn provisioned(s: &Server) -> (String, String) {
     (code, reply.body)
 }
 
-#[tokio::test]
-async fn snapshot_agent_xml_replies() {
-    let s = start(Opts::default()).await;
+/// Every Agent-XML reply kind of profile `profile`, snapshot as `<prefix>__<kind>`.
+async fn agent_xml_replies(profile: &str, prefix: &str) {
+    let s = start(Opts::default().with_profile(profile)).await;
+    let snap = |kind: &str, body: &str| {
+        insta::assert_snapshot!(format!("{prefix}__{kind}"), normalise(body));
+    };
     let (code, provision_pass) = provisioned(&s).await;
-    insta::assert_snapshot!("provision_pass", normalise(&provision_pass));
+    snap("provision_pass", &provision_pass);
 
     let provision_fail = s.provision(1, "alice", &code).await;
-    insta::assert_snapshot!("provision_fail", normalise(&provision_fail.body));
+    snap("provision_fail", &provision_fail.body);
 
     let (_, body) = provisioned(&s).await;
-    let device = crate::support::tag(&body, "Id").unwrap().to_string();
+    let device = crate::support::tag(&body, "Id")
+        .expect("a device id")
+        .to_string();
     let strings = s.strings(1, "alice", &device).await;
-    insta::assert_snapshot!("strings_pass", normalise(&strings.body));
+    snap("strings_pass", &strings.body);
 
     let login_pass = s
         .login(1, "alice", &otc(&strings.strings(), 1, ALICE_PIN))
         .await;
-    insta::assert_snapshot!("login_pass", normalise(&login_pass.body));
+    snap("login_pass", &login_pass.body);
     let login_fail = s
         .login(1, "alice", &otc(&strings.strings(), 1, ALICE_PIN))
         .await;
-    insta::assert_snapshot!("login_fail", normalise(&login_fail.body));
+    snap("login_fail", &login_fail.body);
 
     let ping = s
-        .post_xml(1, &sas(&[("RequestID", "snap-1"), ("Action", "ping")]))
+        .post_xml(
+            1,
+            &s.request(&[("RequestID", "snap-1"), ("Action", "ping")]),
+        )
         .await;
-    insta::assert_snapshot!("ping", normalise(&ping.body));
+    snap("ping", &ping.body);
 
     let doctype = s
         .post_xml(
@@ -79,19 +92,42 @@ async fn snapshot_agent_xml_replies() {
             "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"b\">]><SASRequest><Action>ping</Action></SASRequest>",
         )
         .await;
-    insta::assert_snapshot!("bad_request_doctype", normalise(&doctype.body));
+    snap("bad_request_doctype", &doctype.body);
 
     let unknown = s.provision(1, "nobody", "ABCDEFGHJK").await;
-    insta::assert_snapshot!("provision_unknown_user", normalise(&unknown.body));
+    snap("provision_unknown_user", &unknown.body);
+
+    let unbound = s.strings(1, "alice", &"0".repeat(32)).await;
+    snap("strings_unbound_device", &unbound.body);
+    s.shutdown().await;
+}
+
+/// The SSD replies of profile `profile`, snapshot as `<prefix>__ssd_*`.
+async fn ssd_replies(profile: &str, prefix: &str) {
+    let s = start(Opts::default().with_profile(profile)).await;
+    let found = s.ssd_lookup(1, crate::support::SITE_ID).await;
+    insta::assert_snapshot!(format!("{prefix}__ssd_found"), normalise(&found.body));
+    let unknown = s.ssd_lookup(1, "NOPE").await;
+    insta::assert_snapshot!(format!("{prefix}__ssd_unknown"), normalise(&unknown.body));
     s.shutdown().await;
 }
 
 #[tokio::test]
-async fn snapshot_ssd_replies() {
-    let s = start(Opts::default()).await;
-    let found = s.ssd_lookup(1, crate::support::SITE_ID).await;
-    insta::assert_snapshot!("ssd_found", normalise(&found.body));
-    let unknown = s.ssd_lookup(1, "NOPE").await;
-    insta::assert_snapshot!("ssd_unknown", normalise(&unknown.body));
-    s.shutdown().await;
+async fn snapshot_mobile_agent_xml_replies() {
+    agent_xml_replies(MOBILE, "mobile").await;
+}
+
+#[tokio::test]
+async fn snapshot_agentxml_agent_xml_replies() {
+    agent_xml_replies(AGENTXML, "agentxml").await;
+}
+
+#[tokio::test]
+async fn snapshot_mobile_ssd_replies() {
+    ssd_replies(MOBILE, "mobile").await;
+}
+
+#[tokio::test]
+async fn snapshot_agentxml_ssd_replies() {
+    ssd_replies(AGENTXML, "agentxml").await;
 }

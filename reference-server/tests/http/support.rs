@@ -1,6 +1,8 @@
-//! Helpers shared by every HTTP test: starting a cluster on ephemeral loopback ports, a
-//! fluent client over the node and control APIs, string extraction of `agentxml-3.6`
-//! replies, the OTC computation of OTC-1, and raw-TCP helpers for hostile clients.
+//! Helpers shared by every HTTP test: starting a cluster on ephemeral loopback ports
+//! speaking a given wire profile (`mobile-3.6` unless a test asks for another), a fluent
+//! client over the node and control APIs that writes requests the way that profile's
+//! clients do, string extraction of replies, the OTC computation of OTC-1, and raw-TCP
+//! helpers for hostile clients.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,6 +15,7 @@ use swivel_reference_server::cluster::{self, ClusterConfig, RunningCluster};
 use swivel_reference_server::defects::Defect;
 use swivel_reference_server::domain::CoreConfig;
 use swivel_reference_server::http::NodeLimits;
+use swivel_reference_server::profile::WireProfile;
 use swivel_reference_server::transport::ServeLimits;
 use swivel_reference_server::users_file::default_users;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
@@ -28,8 +31,12 @@ pub const SITE_ID: &str = "HARNESS01";
 pub const ALICE_PIN: &str = "3759";
 /// Upper bound of any single network exchange in these tests.
 pub const NET_BOUND: Duration = Duration::from_secs(10);
-/// The device information every provision request sends.
+/// The device information a provision request sends when it sends any.
 pub const DEVICE_OS: &str = "iOS 17.2";
+/// The default wire profile.
+pub const MOBILE: &str = "mobile-3.6";
+/// The earlier spelling.
+pub const AGENTXML: &str = "agentxml-3.6";
 
 /// How a test cluster is set up.
 #[derive(Debug, Clone)]
@@ -42,6 +49,8 @@ pub struct Opts {
     pub defects: Vec<Defect>,
     /// How long a node waits for a request body.
     pub body_timeout: Duration,
+    /// The wire the nodes speak and the client writes.
+    pub profile: WireProfile,
 }
 
 impl Default for Opts {
@@ -51,6 +60,7 @@ impl Default for Opts {
             sharing: false,
             defects: Vec::new(),
             body_timeout: Duration::from_secs(1),
+            profile: WireProfile::default_profile(),
         }
     }
 }
@@ -70,6 +80,18 @@ impl Opts {
         self.defects.push(defect);
         self
     }
+
+    /// The same set-up speaking built-in profile `name`.
+    pub fn with_profile(self, name: &str) -> Self {
+        let profile = WireProfile::builtin(name).expect("a built-in profile");
+        self.with_wire(profile)
+    }
+
+    /// The same set-up speaking `profile`.
+    pub fn with_wire(mut self, profile: WireProfile) -> Self {
+        self.profile = profile;
+        self
+    }
 }
 
 /// A running cluster and a client for it.
@@ -78,6 +100,8 @@ pub struct Server {
     pub cluster: RunningCluster,
     /// A loopback-only HTTP client with a timeout on every request.
     pub http: reqwest::Client,
+    /// The wire the cluster speaks; requests are written in it.
+    pub profile: WireProfile,
 }
 
 /// An HTTP reply from a node: status and body text.
@@ -119,16 +143,26 @@ impl Reply {
         tag(&self.body, "Id")
     }
 
-    /// The strings of `<SecurityStrings>`, split on `;`.
-    pub fn strings(&self) -> Vec<String> {
+    /// The text of `<SecurityStrings>` split on `;`: position i as a client reads it.
+    pub fn positions(&self) -> Vec<String> {
         tag(&self.body, "SecurityStrings")
             .map(|s| s.split(';').map(str::to_string).collect())
             .unwrap_or_default()
     }
 
-    /// Number of `<Policy>` elements.
+    /// The strings in index order (index 01 first): the positions without the empty
+    /// position 0 of the indexed layout.
+    pub fn strings(&self) -> Vec<String> {
+        let mut positions = self.positions();
+        if positions.first().is_some_and(String::is_empty) {
+            positions.remove(0);
+        }
+        positions
+    }
+
+    /// Number of `<Policy>` elements, in either shape.
     pub fn policy_count(&self) -> usize {
-        self.body.matches("<Policy>").count()
+        self.body.matches("<Policy>").count() + self.body.matches("<Policy ").count()
     }
 
     /// Whether this is HTTP 200 with `<Result>PASS</Result>`.
@@ -178,10 +212,10 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// A `<SASRequest>` with version 3.6 and the given children, in order.
+/// A `<SASRequest>` with version 3.6 and the given children, in order, without an XML
+/// prolog (as mobile-3.6 clients send it).
 pub fn sas(fields: &[(&str, &str)]) -> String {
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?><SASRequest>");
-    xml.push_str("<Version>3.6</Version>");
+    let mut xml = String::from("<SASRequest><Version>3.6</Version>");
     for (name, value) in fields {
         xml.push_str(&format!("<{name}>{}</{name}>", escape(value)));
     }
@@ -189,13 +223,17 @@ pub fn sas(fields: &[(&str, &str)]) -> String {
     xml
 }
 
-/// A Provision request body.
+/// [`sas`] with the `<?xml ...?>` prolog in front (as agentxml-3.6 clients send it).
+pub fn sas_with_prolog(fields: &[(&str, &str)]) -> String {
+    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>{}", sas(fields))
+}
+
+/// A mobile-3.6 provision request body: lowercase action, no prolog, no `<DeviceOS>`.
 pub fn provision_xml(user: &str, code: &str) -> String {
     sas(&[
-        ("Action", "Provision"),
+        ("Action", "provision"),
         ("Username", user),
         ("ProvisionCode", code),
-        ("DeviceOS", DEVICE_OS),
     ])
 }
 
@@ -236,13 +274,21 @@ pub async fn start(opts: Opts) -> Server {
         },
         ..ClusterConfig::loopback(core, Arc::new(ManualClock::fixed()), TOKEN)
     };
+    let config = ClusterConfig {
+        wire_profile: opts.profile.clone(),
+        ..config
+    };
     let cluster = cluster::start(config).await.expect("the cluster starts");
     let http = reqwest::Client::builder()
         .no_proxy()
         .timeout(NET_BOUND)
         .build()
         .expect("the HTTP client builds");
-    Server { cluster, http }
+    Server {
+        cluster,
+        http,
+        profile: opts.profile,
+    }
 }
 
 /// A cluster of one node, sharing off, no defects.
@@ -277,9 +323,51 @@ impl Server {
         self.node_addr(node).port()
     }
 
-    /// `<node>/<context>/AgentXML`.
+    /// `<node>/<context><paths.agent_xml>`.
     pub fn agent_url(&self, node: u16, context: &str) -> String {
-        format!("{}/{context}/AgentXML", self.node_url(node))
+        format!(
+            "{}/{context}{}",
+            self.node_url(node),
+            self.profile.paths.agent_xml
+        )
+    }
+
+    /// `<node>/pinsafe<path>` for a path of the profile.
+    pub fn context_url(&self, node: u16, path: &str) -> String {
+        format!("{}/pinsafe{path}", self.node_url(node))
+    }
+
+    /// A request of this profile's clients: version, then `fields`, with the prolog if
+    /// the profile sends one.
+    pub fn request(&self, fields: &[(&str, &str)]) -> String {
+        if self.profile.requests.xml_prolog {
+            sas_with_prolog(fields)
+        } else {
+            sas(fields)
+        }
+    }
+
+    /// The provision request this profile's app sends (`<DeviceOS>` if it sends one).
+    pub fn provision_xml(&self, user: &str, code: &str) -> String {
+        let device_os = self
+            .profile
+            .requests
+            .provision_device_os
+            .then_some(DEVICE_OS);
+        self.provision_xml_with(user, code, device_os)
+    }
+
+    /// A provision request with `device_os` in `<DeviceOS>` when given.
+    pub fn provision_xml_with(&self, user: &str, code: &str, device_os: Option<&str>) -> String {
+        let mut fields = vec![
+            ("Action", self.profile.actions.provision.as_str()),
+            ("Username", user),
+            ("ProvisionCode", code),
+        ];
+        if let Some(os) = device_os {
+            fields.push(("DeviceOS", os));
+        }
+        self.request(&fields)
     }
 
     // ---- node API ----
@@ -289,12 +377,12 @@ impl Server {
         self.post_to(&self.agent_url(node, "pinsafe"), body).await
     }
 
-    /// POSTs raw bytes to `url` with an XML content type.
+    /// POSTs raw bytes to `url` with the profile's content type.
     pub async fn post_to(&self, url: &str, body: impl Into<reqwest::Body>) -> Reply {
         let response = self
             .http
             .post(url)
-            .header("content-type", "text/xml; charset=utf-8")
+            .header("content-type", &self.profile.requests.content_type)
             .body(body)
             .send()
             .await
@@ -318,29 +406,46 @@ impl Server {
         read_reply(response).await
     }
 
-    /// Provision on node `node`.
+    /// Provision on node `node`, as this profile's app asks.
     pub async fn provision(&self, node: u16, user: &str, code: &str) -> Reply {
-        self.post_xml(node, &provision_xml(user, code)).await
+        self.post_xml(node, &self.provision_xml(user, code)).await
     }
 
-    /// SecurityStrings download on node `node`.
+    /// Provision on node `node` carrying `<DeviceOS>` (SP-2).
+    pub async fn provision_with_device_os(&self, node: u16, user: &str, code: &str) -> Reply {
+        self.post_xml(node, &self.provision_xml_with(user, code, Some(DEVICE_OS)))
+            .await
+    }
+
+    /// SecurityStrings download on node `node` for `user`'s `device`, as this profile's
+    /// app asks: `<Id>` alone (mobile-3.6) or `<Username>` and `<Id>` (agentxml-3.6).
     pub async fn strings(&self, node: u16, user: &str, device: &str) -> Reply {
-        self.post_xml(
-            node,
-            &sas(&[
-                ("Action", "SecurityStrings"),
-                ("Username", user),
-                ("Id", device),
-            ]),
-        )
-        .await
+        if self.profile.requests.strings_username {
+            self.strings_named(node, user, device).await
+        } else {
+            self.strings_by_id(node, device).await
+        }
+    }
+
+    /// SecurityStrings with `<Username>` and `<Id>`, whatever the profile.
+    pub async fn strings_named(&self, node: u16, user: &str, device: &str) -> Reply {
+        let action = self.profile.actions.security_strings.as_str();
+        let body = self.request(&[("Action", action), ("Username", user), ("Id", device)]);
+        self.post_xml(node, &body).await
+    }
+
+    /// SecurityStrings with `<Id>` alone, whatever the profile.
+    pub async fn strings_by_id(&self, node: u16, device: &str) -> Reply {
+        let action = self.profile.actions.security_strings.as_str();
+        let body = self.request(&[("Action", action), ("Id", device)]);
+        self.post_xml(node, &body).await
     }
 
     /// Agent-XML login with the agent secret and an OTC.
     pub async fn login(&self, node: u16, user: &str, otc: &str) -> Reply {
         self.post_xml(
             node,
-            &sas(&[
+            &self.request(&[
                 ("Secret", SECRET),
                 ("Action", "login"),
                 ("Username", user),
@@ -353,7 +458,8 @@ impl Server {
 
     /// A ping on node `node`.
     pub async fn ping(&self, node: u16) -> Reply {
-        self.post_xml(node, &sas(&[("Action", "ping")])).await
+        self.post_xml(node, &self.request(&[("Action", "ping")]))
+            .await
     }
 
     /// Asserts that node `node` still answers a ping with PASS.
@@ -361,12 +467,31 @@ impl Server {
         self.ping(node).await.assert_pass();
     }
 
-    /// `GET /pinsafe/TokenIndex?username=&id=`.
+    /// `GET /pinsafe/TokenIndex?username=&id=` (both parameters).
     pub async fn token_index(&self, node: u16, user: &str, device: &str) -> Reply {
+        let p = &self.profile.paths;
+        self.token_index_query(
+            node,
+            &[
+                (p.token_index_username_param.as_str(), user),
+                (p.token_index_id_param.as_str(), device),
+            ],
+        )
+        .await
+    }
+
+    /// `GET /pinsafe/TokenIndex?username=` (the username alone).
+    pub async fn token_index_by_user(&self, node: u16, user: &str) -> Reply {
+        let param = self.profile.paths.token_index_username_param.clone();
+        self.token_index_query(node, &[(param.as_str(), user)])
+            .await
+    }
+
+    async fn token_index_query(&self, node: u16, query: &[(&str, &str)]) -> Reply {
         let response = self
             .http
-            .get(format!("{}/pinsafe/TokenIndex", self.node_url(node)))
-            .query(&[("username", user), ("id", device)])
+            .get(self.context_url(node, &self.profile.paths.token_index))
+            .query(query)
             .send()
             .await
             .expect("the node answered");
@@ -377,23 +502,30 @@ impl Server {
     pub async fn self_provision(&self, node: u16, user: &str) -> Reply {
         let response = self
             .http
-            .post(format!(
-                "{}/pinsafe/reset/provision.jsp",
-                self.node_url(node)
-            ))
-            .form(&[("username", user)])
+            .post(self.context_url(node, &self.profile.paths.self_provision))
+            .form(&[(
+                self.profile.paths.self_provision_username_field.as_str(),
+                user,
+            )])
             .send()
             .await
             .expect("the node answered");
         read_reply(response).await
     }
 
-    /// `GET /ssd/lookup?id=` on node `node`.
+    /// The SSD lookup at the profile's path (`/ssdserver/getServerDetails?id=` under
+    /// mobile-3.6) on node `node`.
     pub async fn ssd_lookup(&self, node: u16, id: &str) -> Reply {
+        self.ssd_lookup_at(node, &self.profile.ssd.path.clone(), id)
+            .await
+    }
+
+    /// The SSD lookup at `path` with the profile's id parameter.
+    pub async fn ssd_lookup_at(&self, node: u16, path: &str, id: &str) -> Reply {
         let response = self
             .http
-            .get(format!("{}/ssd/lookup", self.node_url(node)))
-            .query(&[("id", id)])
+            .get(format!("{}{path}", self.node_url(node)))
+            .query(&[(self.profile.ssd.id_param.as_str(), id)])
             .send()
             .await
             .expect("the node answered");

@@ -308,6 +308,9 @@ async fn qr_not_png_breaks_qr1() {
         core: with(Defect::QrNotPng),
         node: 1,
         limits: NodeLimits::default(),
+        wire: std::sync::Arc::new(crate::wire::ServerWire::faithful(
+            &crate::profile::WireProfile::default_profile(),
+        )),
     };
     let params = [("text".to_string(), "http://x/S/alice/C".to_string())].into();
     let response = qr_code(State(node), Query(params)).await;
@@ -331,6 +334,9 @@ async fn qr_wrong_payload_breaks_qr1() {
         core: with(Defect::QrWrongPayload),
         node: 1,
         limits: NodeLimits::default(),
+        wire: std::sync::Arc::new(crate::wire::ServerWire::faithful(
+            &crate::profile::WireProfile::default_profile(),
+        )),
     };
     let params = [("text".to_string(), text.to_string())].into();
     let response = qr_code(State(node), Query(params)).await;
