@@ -8,7 +8,7 @@
 //!
 //! - [`client`]: [`MobileClient`], [`Endpoint`], [`ClientOptions`]: one method per call.
 //! - `http`: sending with a timeout and a bounded body read.
-//! - [`exchange`]: [`Exchange`].
+//! - [`exchange`]: [`Exchange`], one request and its judged reply.
 //! - [`app_message`]: the app's messages.
 
 pub mod app_message;
