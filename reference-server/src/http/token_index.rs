@@ -1,4 +1,4 @@
-//! TokenIndex [HINT]: `GET <base><paths.token_index>?<username param>=u[&<id param>=d]`
+//! TokenIndex (evidence HINT): `GET <base><paths.token_index>?<username param>=u[&<id param>=d]`
 //! answers the index of the next unused string as a plain integer. Where the wire sends
 //! the username alone (`requests.token_index_id = false`, mobile-3.6) it answers for the
 //! user's currently bound device, and an id given as well must be that device's; where
