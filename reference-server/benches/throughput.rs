@@ -14,6 +14,10 @@
 //! ratio, not the absolute rate, is the result: the load generator shares the CPU with
 //! the server.
 //!
+//! Requests are written as the app writes them in the default wire profile, mobile-3.6
+//! (no XML prolog, `application/xml; charset=utf-8`, lowercase `provision` without
+//! `<DeviceOS>`, strings by `<Id>` alone).
+//!
 //! Endpoints measured:
 //! - `SecurityStrings`: a download of 99 strings for one of N provisioned users (cycling).
 //! - `Provision (valid code)`: every request redeems a fresh code, issued before each
@@ -200,7 +204,7 @@ impl Conn {
 /// An HTTP/1.1 POST of `body` to the Agent-XML path, the same for both servers.
 fn http_request(body: &str) -> Vec<u8> {
     format!(
-        "POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/xml; charset=utf-8\r\n\
+        "POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/xml; charset=utf-8\r\n\
          Content-Length: {}\r\n\r\n{body}",
         body.len()
     )
@@ -427,8 +431,7 @@ fn provision(core: &Core, name: &str) -> Result<String, BoxError> {
 }
 
 fn sas(fields: &[(&str, &str)]) -> String {
-    let mut xml = String::from(r#"<?xml version="1.0" encoding="UTF-8"?><SASRequest>"#);
-    xml.push_str("<Version>3.6</Version>");
+    let mut xml = String::from("<SASRequest><Version>3.6</Version>");
     for (name, value) in fields {
         xml.push_str(&format!("<{name}>{value}</{name}>"));
     }
@@ -436,20 +439,15 @@ fn sas(fields: &[(&str, &str)]) -> String {
     xml
 }
 
-fn strings_xml(user: &str, device: &str) -> String {
-    sas(&[
-        ("Action", "SecurityStrings"),
-        ("Username", user),
-        ("Id", device),
-    ])
+fn strings_xml(device: &str) -> String {
+    sas(&[("Action", "SecurityStrings"), ("Id", device)])
 }
 
 fn provision_xml(user: &str, code: &str) -> String {
     sas(&[
-        ("Action", "Provision"),
+        ("Action", "provision"),
         ("Username", user),
         ("ProvisionCode", code),
-        ("DeviceOS", DEVICE_OS),
     ])
 }
 
@@ -575,7 +573,7 @@ async fn run(s: Settings, servers: tokio::runtime::Handle) -> Result<(), BoxErro
     for i in 0..s.users {
         let name = format!("strings{i:05}");
         core.create_user(&user_spec(&name))?;
-        let body = strings_xml(&name, &provision(&core, &name)?);
+        let body = strings_xml(&provision(&core, &name)?);
         strings_requests.push(http_request(&body));
         first_strings_body.get_or_insert(body);
         let name = format!("wrong{i:05}");

@@ -10,9 +10,10 @@
 //! - [`profile`]: wire profiles (`mobile-3.6`, `agentxml-3.6`, or a file), the data the
 //!   harness reads too; the server's own XML code below follows the loaded one.
 //! - [`wire`]: the server's codec (a hostile-input-safe request parser and the
-//!   reply writer).
+//!   reply writers), speaking the loaded profile through [`wire::ServerWire`], the view of
+//!   it precomputed once at start.
 //! - [`http`]: axum routers for a node (Agent-XML, TokenIndex, self-service, QR, SSD,
-//!   landing page) and for the control API.
+//!   landing page, at the profile's paths) and for the control API.
 //! - [`transport`]: the accept loop (plain or TLS, with read timeouts and graceful stop).
 //! - [`cluster`]: starts N nodes and the control listener over one repository.
 

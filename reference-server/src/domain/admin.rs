@@ -61,6 +61,8 @@ pub(crate) fn insert_user(state: &mut State, spec: &UserSpec) -> Result<(), Admi
         spec.username.as_str().into(),
         UserRecord { user, device: None },
     );
+    let users = state.users.len();
+    state.devices.reserve_for(users);
     Ok(())
 }
 

@@ -37,6 +37,15 @@ impl DeviceIndex {
         }
     }
 
+    /// Makes room for `users` bindings, so that provisioning, which holds the core's
+    /// lock, never waits for the table to grow: called as users are created, where the
+    /// user table grows anyway.
+    pub(crate) fn reserve_for(&mut self, users: usize) {
+        if let Some(more) = users.checked_sub(self.users.len()) {
+            self.users.reserve(more);
+        }
+    }
+
     /// Forgets every binding (reset).
     pub(crate) fn clear(&mut self) {
         self.users.clear();
@@ -67,5 +76,18 @@ mod tests {
         index.unbind(&new);
         assert_eq!(index.len(), 0);
         assert!(index.user_of(new.id()).is_none());
+    }
+
+    #[test]
+    fn room_is_made_ahead_of_provisioning() {
+        let mut index = DeviceIndex::default();
+        index.reserve_for(1000);
+        let capacity = index.users.capacity();
+        assert!(capacity >= 1000);
+        let alice: Arc<str> = Arc::from("alice");
+        for _ in 0..1000 {
+            index.bind(&alice, &Device::new(1));
+        }
+        assert_eq!(index.users.capacity(), capacity);
     }
 }

@@ -1,9 +1,10 @@
-//! TokenIndex [HINT]: `GET <base><paths.token_index>?<username param>=u[&<id param>=d]`
-//! answers the index of the next unused string as a plain integer. Where the wire sends
-//! the username alone (`requests.token_index_id = false`, mobile-3.6) it answers for the
-//! user's currently bound device, and an id given as well must be that device's; where
-//! it sends both (agentxml-3.6) both are required. Refusals are plain text
-//! `CODE: reason` with a 4xx status, the code in the profile's spelling.
+//! TokenIndex (evidence HINT): `GET <base><paths.token_index>?<username param>=u`, with
+//! `&<id param>=d` where the wire sends it, answers the index of the next unused string
+//! as a plain integer. Where the wire sends the username alone
+//! (`requests.token_index_id = false`, mobile-3.6) it answers for the user's currently
+//! bound device, and an id given as well must be that device's; where it sends both
+//! (agentxml-3.6) both are required. Refusals are plain text `CODE: reason` with a 4xx
+//! status, the code in the profile's spelling.
 
 use std::collections::HashMap;
 

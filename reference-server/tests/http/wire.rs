@@ -10,6 +10,7 @@ use swivel_reference_server::clock::ManualClock;
 use swivel_reference_server::cluster::{self, ClusterConfig, ClusterError};
 use swivel_reference_server::domain::CoreConfig;
 use swivel_reference_server::profile::WireProfile;
+use swivel_reference_server::transport::TlsSource;
 
 use crate::support::{
     ALICE_PIN, Opts, SITE_ID, Server, is_hex, otc, sas, start, start_default, tag,
@@ -416,4 +417,37 @@ async fn a_profile_whose_paths_collide_does_not_start() {
             panic!("a profile with colliding paths started");
         }
     }
+}
+
+#[tokio::test]
+async fn wire5_using_ssl_is_yes_when_the_node_serves_https() {
+    let config = ClusterConfig {
+        tls: Some(TlsSource::self_signed_localhost()),
+        ..ClusterConfig::loopback(
+            CoreConfig::default(),
+            std::sync::Arc::new(ManualClock::fixed()),
+            "token",
+        )
+    };
+    let running = cluster::start(config).await.expect("the cluster starts");
+    let pem = running.cert_pem.clone().expect("a served certificate");
+    let mut builder = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(crate::support::NET_BOUND);
+    for cert in reqwest::Certificate::from_pem_bundle(pem.as_bytes()).expect("PEM") {
+        builder = builder.add_root_certificate(cert);
+    }
+    let client = builder.build().expect("the client builds");
+    let node = running.node_urls[0].clone();
+    assert!(node.starts_with("https://"), "{node}");
+    let body = client
+        .get(format!("{node}/ssdserver/getServerDetails?id={SITE_ID}"))
+        .send()
+        .await
+        .expect("the node answered")
+        .text()
+        .await
+        .expect("the body was read");
+    assert!(body.contains("<usingSSL>YES</usingSSL>"), "{body}");
+    running.shutdown().await;
 }
