@@ -198,6 +198,29 @@ fn root_of(base: &str) -> String {
     crate::emulator::Endpoint::new(base).root_url()
 }
 
+/// Counts `got` as a passed check when its outcome key is `want` (a success, or a
+/// refusal the protocol requires), else as a protocol error naming `rule`.
+fn expect_key(
+    user: &mut GooseUser,
+    ctx: &LoadContext,
+    got: &mut Judged,
+    want: &str,
+    name: &str,
+    rule: &str,
+) -> StepResult<()> {
+    let key = got.outcome.key();
+    if key != want {
+        let kind = format!("{name}: {key} where {want} was due ({rule})");
+        return Err(protocol_error(user, ctx, &mut got.metric, &kind, &got.text));
+    }
+    if got.outcome.is_pass() {
+        ctx.stats.pass();
+    } else {
+        ctx.stats.expected_refusal();
+    }
+    Ok(())
+}
+
 /// Issues a code for pool user `position` on `node` (control API) and reads it back
 /// from the outbox.
 pub async fn issue_code(
@@ -307,19 +330,7 @@ pub async fn provision_refused(
     rule: &str,
 ) -> StepResult<()> {
     let mut got = send_provision(user, ctx, position, node, code, name).await?;
-    let key = got.outcome.key();
-    if key == "FAIL:PROVISION_FAILURE" {
-        ctx.stats.expected_refusal();
-        Ok(())
-    } else {
-        Err(protocol_error(
-            user,
-            ctx,
-            &mut got.metric,
-            &format!("{name}: {key} where PROVISION_FAILURE was due ({rule})"),
-            &got.text,
-        ))
-    }
+    expect_key(user, ctx, &mut got, "FAIL:PROVISION_FAILURE", name, rule)
 }
 
 /// A strings download that must hold 99 strings in the profile's layout (SS-3,
@@ -396,31 +407,12 @@ pub async fn login(
     };
     let wire = request::login(&ctx.profile, &ctx.agent_secret, &pool_user.username, &otc);
     let mut got = exchange(user, ctx, node, wire, name).await?;
-    let key = got.outcome.key();
-    match (accept, key.as_str()) {
-        (true, "PASS") => {
-            ctx.stats.pass();
-            Ok(())
-        }
-        (false, "FAIL:AGENT_ERROR_BAD_OTC") => {
-            ctx.stats.expected_refusal();
-            Ok(())
-        }
-        (true, _) => Err(protocol_error(
-            user,
-            ctx,
-            &mut got.metric,
-            &format!("{name}: {key} where PASS was due ({rule})"),
-            &got.text,
-        )),
-        (false, _) => Err(protocol_error(
-            user,
-            ctx,
-            &mut got.metric,
-            &format!("{name}: {key} where AGENT_ERROR_BAD_OTC was due ({rule})"),
-            &got.text,
-        )),
-    }
+    let want = if accept {
+        "PASS"
+    } else {
+        "FAIL:AGENT_ERROR_BAD_OTC"
+    };
+    expect_key(user, ctx, &mut got, want, name, rule)
 }
 
 /// The self-service page: must answer 2xx when the policy allows (SP-1).
@@ -432,21 +424,7 @@ pub async fn self_provision(
 ) -> StepResult<()> {
     let wire = request::self_provision(&ctx.profile, &ctx.pool[position].username);
     let mut got = exchange(user, ctx, node, wire, "self-provision").await?;
-    if got.outcome.is_pass() {
-        ctx.stats.pass();
-        Ok(())
-    } else {
-        Err(protocol_error(
-            user,
-            ctx,
-            &mut got.metric,
-            &format!(
-                "self-provision: {} where the page was due (SP-1)",
-                got.outcome.key()
-            ),
-            &got.text,
-        ))
-    }
+    expect_key(user, ctx, &mut got, "PASS", "self-provision", "SP-1")
 }
 
 /// The goose user's state, created on first use.
