@@ -23,12 +23,12 @@
 pub mod codec;
 pub mod control;
 pub mod emulator;
-pub mod load;
+pub mod load_test;
 pub mod profile;
 pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod runner;
 pub mod scenario;
-pub mod target;
+pub mod sut;
 pub mod verdict;

@@ -15,14 +15,14 @@ use swivel_harness::profile::WireProfile;
 use swivel_harness::report::{ProfileInfo, RunReport, Selection};
 use swivel_harness::runner::{self, RunOptions};
 use swivel_harness::scenario::{self, Case};
-use swivel_harness::target::TargetSpec;
+use swivel_harness::sut::TargetSpec;
 use swivel_harness::verdict::{Level, Verdict};
 use swivel_reference_server::defects::{ALL_DEFECTS, Defect, DefectSet};
 use tokio::sync::watch;
 
 fn all_cases() -> Vec<Case> {
-    let suites = scenario::load_builtin().unwrap();
-    scenario::load::validate(&suites).unwrap()
+    let suites = scenario::read_builtin().unwrap();
+    scenario::read::validate(&suites).unwrap()
 }
 
 async fn run_all(defects: DefectSet, label: &str) -> RunReport {
@@ -104,7 +104,7 @@ fn assert_all_pass(report: &RunReport, label: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clean_server_passes_every_judged_case_under_agentxml_too() {
-    let agentxml = WireProfile::load("agentxml-3.6").unwrap();
+    let agentxml = WireProfile::resolve("agentxml-3.6").unwrap();
     let report = run_with(DefectSet::none(), "clean-agentxml", &agentxml, &agentxml).await;
     assert_all_pass(&report, "agentxml-3.6 on both sides");
 }
@@ -114,7 +114,7 @@ async fn clean_server_passes_every_judged_case_under_agentxml_too() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_profile_mismatch_is_a_fail_of_the_wire_rules() {
     let mobile = WireProfile::default_profile();
-    let agentxml = WireProfile::load("agentxml-3.6").unwrap();
+    let agentxml = WireProfile::resolve("agentxml-3.6").unwrap();
     for (harness, server) in [(&mobile, &agentxml), (&agentxml, &mobile)] {
         let label = format!("{} against {}", harness.name, server.name);
         let report = run_with(DefectSet::none(), "mismatch", harness, server).await;

@@ -24,7 +24,7 @@ fn load(dir: &Path, profile: &str, users: usize, iterations: usize, extra: &[&st
     let iterations = iterations.to_string();
     let mut args = vec![
         "load",
-        "--profile",
+        "--persona",
         profile,
         "--users",
         &users,
@@ -56,7 +56,7 @@ fn summary_of(dir: &Path) -> serde_json::Value {
 
 #[test]
 fn every_profile_smoke_runs_clean_and_writes_goose_reports() {
-    for (profile, _) in swivel_harness::load::personas::PERSONAS {
+    for (profile, _) in swivel_harness::load_test::personas::PERSONAS {
         let dir = scratch(profile);
         let out = load(&dir, profile, 3, 2, &[]);
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -194,7 +194,7 @@ fn two_shards_merge_to_the_request_count_of_one_run() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let single = swivel_harness::load::merge::merge_logs(&[Path::new(&one)]).unwrap();
+    let single = swivel_harness::load_test::merge::merge_logs(&[Path::new(&one)]).unwrap();
     // 4 users x 3 iterations x 5 requests, either way.
     assert_eq!(single.requests, 60);
     assert_eq!(merged["requests"], single.requests);
@@ -279,5 +279,46 @@ fn load_against_an_https_target_trusts_its_ca_certificate() {
     assert_eq!(untrusted.status.code(), Some(1));
     assert!(without_ca["protocol"]["transport_errors"].as_u64().unwrap() > 0);
     assert_eq!(without_ca["protocol"]["protocol_error_total"], 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--profile` names the wire profile everywhere; the old spellings of `load` say what
+/// replaced them instead of running something else.
+#[test]
+fn renamed_load_options_give_a_clear_error_naming_the_new_one() {
+    let dir = scratch("renamed");
+    for (args, new) in [
+        (
+            &["load", "--profile", "mixed-day"][..],
+            "--persona mixed-day",
+        ),
+        (&["load", "--list-profiles"][..], "--list-personas"),
+        (
+            &[
+                "load",
+                "--persona",
+                "mixed-day",
+                "--wire-profile",
+                "agentxml-3.6",
+            ][..],
+            "--profile agentxml-3.6",
+        ),
+    ] {
+        let out = Command::new(BIN)
+            .current_dir(&dir)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(new), "{args:?}: {err}");
+    }
+    let out = Command::new(BIN)
+        .current_dir(&dir)
+        .args(["load", "--list-personas"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("mixed-day"));
     let _ = std::fs::remove_dir_all(&dir);
 }

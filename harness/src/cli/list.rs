@@ -4,7 +4,7 @@
 use clap::Args;
 use swivel_harness::rules;
 
-use super::{EXIT_OK, SelectArgs, load_cases};
+use super::{EXIT_OK, SelectArgs, read_cases};
 use crate::cli::EXIT_ENVIRONMENT;
 
 /// Options of `list`.
@@ -19,7 +19,7 @@ pub struct ListArgs {
 
 /// Lists cases or rules.
 pub fn run(args: &ListArgs) -> anyhow::Result<u8> {
-    let cases = load_cases(&args.select)?;
+    let cases = read_cases(&args.select)?;
     let mut out = String::new();
     if args.rules {
         let mut uncovered = 0;

@@ -2,7 +2,7 @@
 //! what several subcommands share: case selection, signal handling, stdout writing.
 
 mod list;
-mod load;
+mod load_test;
 mod report;
 mod run;
 mod serve;
@@ -42,7 +42,7 @@ enum Command {
     /// Run the reference server: N nodes over one in-memory repository, plus the control API.
     Serve(serve::ServeArgs),
     /// Load-test provisioning with a goose profile; goose's options pass through.
-    Load(Box<load::LoadArgs>),
+    Load(Box<load_test::LoadArgs>),
     /// Work with saved reports: `report merge` combines load shards' request logs.
     Report {
         #[command(subcommand)]
@@ -136,17 +136,17 @@ impl SelectArgs {
 }
 
 /// Loads the built-in suites and those of `--scenarios`, and validates them together.
-pub fn load_all_cases(args: &SelectArgs) -> anyhow::Result<Vec<Case>> {
-    let mut suites = scenario::load_builtin()?;
+pub fn read_all_cases(args: &SelectArgs) -> anyhow::Result<Vec<Case>> {
+    let mut suites = scenario::read_builtin()?;
     for dir in &args.scenarios {
-        suites.extend(scenario::load_dir(dir)?);
+        suites.extend(scenario::read_dir(dir)?);
     }
-    Ok(scenario::load::validate(&suites)?)
+    Ok(scenario::read::validate(&suites)?)
 }
 
 /// The loaded cases that the selection keeps.
-pub fn load_cases(args: &SelectArgs) -> anyhow::Result<Vec<Case>> {
-    Ok(select::select(&args.selection(), load_all_cases(args)?))
+pub fn read_cases(args: &SelectArgs) -> anyhow::Result<Vec<Case>> {
+    Ok(select::select(&args.selection(), read_all_cases(args)?))
 }
 
 /// Writes to stdout, ignoring a closed pipe (`swivel-harness list | head` must not panic).
@@ -191,7 +191,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Run(args) => run::run(args).await,
         Command::List(args) => list::run(&args),
         Command::Serve(args) => serve::run(args).await,
-        Command::Load(args) => load::run(*args).await,
+        Command::Load(args) => load_test::run(*args).await,
         Command::Report { command } => report::run(&command),
     }
 }

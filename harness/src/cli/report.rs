@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use swivel_harness::load::merge::merge_logs;
+use swivel_harness::load_test::merge::merge_logs;
 
 /// `report` subcommands.
 #[derive(Debug, Subcommand)]

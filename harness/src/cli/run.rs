@@ -13,13 +13,13 @@ use swivel_harness::emulator::{ClientOptions, MobileClient};
 use swivel_harness::profile::{Evidence, WireProfile};
 use swivel_harness::report::{ProfileInfo, RunReport, Selection, new_run_id};
 use swivel_harness::runner::{self, RunOptions, select, waivers};
-use swivel_harness::target::external::TargetFile;
-use swivel_harness::target::{ExternalSpec, TargetSpec};
+use swivel_harness::sut::external::TargetFile;
+use swivel_harness::sut::{ExternalSpec, TargetSpec};
 use swivel_harness::verdict::Verdict;
 use swivel_reference_server::defects::{Defect, DefectSet};
 use tokio::sync::watch;
 
-use super::{OnOff, RemoteArgs, SelectArgs, load_all_cases};
+use super::{OnOff, RemoteArgs, SelectArgs, read_all_cases};
 
 /// Options of `run`.
 #[derive(Debug, Args)]
@@ -69,8 +69,8 @@ async fn resolve_target(args: &RunArgs) -> anyhow::Result<TargetSpec> {
             bail!("--control-url needs --target");
         }
         let wire_profile = match &args.server_wire_profile {
-            Some(name) => WireProfile::load(name)?,
-            None => WireProfile::load(&args.profile)?,
+            Some(name) => WireProfile::resolve(name)?,
+            None => WireProfile::resolve(&args.profile)?,
         };
         return Ok(TargetSpec::Embedded {
             defects: args.defects.iter().copied().collect::<DefectSet>(),
@@ -96,7 +96,7 @@ async fn resolve_target(args: &RunArgs) -> anyhow::Result<TargetSpec> {
     let (mut secret, mut site) = (args.remote.agent_secret.clone(), args.site_id.clone());
     for t in &args.target {
         if t.ends_with(".toml") {
-            let file = TargetFile::load(Path::new(t))?;
+            let file = TargetFile::read(Path::new(t))?;
             nodes.extend(file.nodes);
             control_url = control_url.or(file.control_url);
             token = token.or(file.control_token);
@@ -144,12 +144,12 @@ fn interrupt_signal() -> watch::Receiver<bool> {
 
 /// Runs the conformance suites.
 pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
-    let all = load_all_cases(&args.select)?;
+    let all = read_all_cases(&args.select)?;
     // Waivers are checked against every loaded case, not only the selected ones.
     let known: Vec<&str> = all.iter().map(|c| c.id.as_str()).collect();
     let (waivers, waiver_problems) = match &args.waivers {
         Some(path) => {
-            let w = waivers::load(path)?;
+            let w = waivers::read(path)?;
             let problems = waivers::problems(&w, &known, chrono::Utc::now().date_naive());
             (w, problems)
         }
@@ -159,7 +159,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
     if cases.is_empty() {
         bail!("no case matches the selection; `swivel-harness list` shows what there is");
     }
-    let profile = WireProfile::load(&args.profile)?;
+    let profile = WireProfile::resolve(&args.profile)?;
     let ca_cert_pem = args.remote.ca_cert_pem()?;
     let client = MobileClient::new(
         Arc::new(profile.clone()),

@@ -96,7 +96,13 @@ pub struct ServeArgs {
     clock: ClockKind,
     /// The wire the nodes speak: a built-in profile (mobile-3.6, agentxml-3.6) or a
     /// profile file (fixtures/profiles/*.toml shows the format).
-    #[arg(long, value_name = "NAME|FILE", default_value = "mobile-3.6")]
+    /// `--wire-profile` is the same option.
+    #[arg(
+        long = "profile",
+        visible_alias = "wire-profile",
+        value_name = "NAME|FILE",
+        default_value = "mobile-3.6"
+    )]
     wire_profile: String,
 }
 
@@ -120,7 +126,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
         return Ok(EXIT_OK);
     }
     let wire_profile =
-        swivel_harness::profile::WireProfile::load(&args.wire_profile).context("--wire-profile")?;
+        swivel_harness::profile::WireProfile::resolve(&args.wire_profile).context("--profile")?;
     let users = match &args.users {
         Some(path) => load_users(path)?,
         None => default_users()?,

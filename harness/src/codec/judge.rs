@@ -251,7 +251,7 @@ mod tests {
     }
 
     fn agentxml() -> WireProfile {
-        WireProfile::load("agentxml-3.6").unwrap()
+        WireProfile::resolve("agentxml-3.6").unwrap()
     }
 
     const FAIL_415: &str =

@@ -354,7 +354,7 @@ mod tests {
     }
 
     fn agentxml() -> WireProfile {
-        WireProfile::load("agentxml-3.6").unwrap()
+        WireProfile::resolve("agentxml-3.6").unwrap()
     }
 
     #[test]

@@ -148,7 +148,7 @@ mod tests {
                 .unwrap_err()
                 .contains("position 0")
         );
-        let agentxml = WireProfile::load("agentxml-3.6").unwrap();
+        let agentxml = WireProfile::resolve("agentxml-3.6").unwrap();
         assert_eq!(check_layout(&packed, &agentxml, 99, 10), Ok(()));
         assert_eq!(
             string_for_index(&packed, 5, &agentxml),

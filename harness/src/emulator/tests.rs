@@ -207,7 +207,7 @@ fn trailing_content_after_the_root_is_ignored() {
 
 #[test]
 fn ssd_replies_of_the_earlier_shape() {
-    let profile = WireProfile::load("agentxml-3.6").unwrap();
+    let profile = WireProfile::resolve("agentxml-3.6").unwrap();
     let found = concat!(
         r#"<?xml version="1.0" encoding="UTF-8"?>"#,
         "<SSDResponse><Result>PASS</Result><Server>",

@@ -331,7 +331,7 @@ fn cases(o: &mut String, r: &RunReport) -> std::fmt::Result {
 mod tests {
     use super::*;
     use crate::report::TranscriptEntry;
-    use crate::report::fixtures::sample_report;
+    use crate::report::samples::sample_report;
 
     #[test]
     fn escape_html_escapes_everything() {

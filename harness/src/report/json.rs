@@ -27,7 +27,7 @@ pub fn render_json(report: &RunReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixtures::sample_report;
+    use crate::report::samples::sample_report;
 
     #[test]
     fn json_snapshot() {

@@ -199,7 +199,7 @@ fn write_case(w: &mut W, case: &CaseReport) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixtures::sample_report;
+    use crate::report::samples::sample_report;
     use quick_xml::Reader;
     use quick_xml::events::BytesStart;
     use std::collections::HashMap;

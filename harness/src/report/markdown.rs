@@ -257,7 +257,7 @@ fn case_table(o: &mut String, r: &RunReport) -> std::fmt::Result {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixtures::sample_report;
+    use crate::report::samples::sample_report;
 
     #[test]
     fn markdown_snapshot() {

@@ -16,7 +16,7 @@ mod writer;
 mod xml;
 
 #[cfg(test)]
-pub(crate) mod fixtures;
+pub(crate) mod samples;
 
 pub use html::{escape_html, render_html};
 pub use json::render_json;

@@ -186,7 +186,7 @@ pub(crate) fn longest_run(s: &str, ch: char) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixtures::sample_report;
+    use crate::report::samples::sample_report;
 
     #[test]
     fn helpers() {

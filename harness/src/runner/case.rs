@@ -13,7 +13,7 @@ use crate::redact::{Redactor, SecretKind};
 use crate::report::TranscriptEntry;
 use crate::scenario::vars::{UnsetVariable, Vars};
 use crate::scenario::{Case, UserDecl};
-use crate::target::{CaseEnv, PrepareError, TargetSpec};
+use crate::sut::{CaseEnv, PrepareError, TargetSpec};
 use crate::verdict::{Level, Verdict};
 
 /// What one step concluded.

@@ -24,7 +24,7 @@ use crate::report::{
 };
 use crate::rules;
 use crate::scenario::Case;
-use crate::target::TargetSpec;
+use crate::sut::TargetSpec;
 use crate::verdict::{Verdict, exit, exit_code};
 use case::{CaseOutcome, run_once};
 use progress::Progress;

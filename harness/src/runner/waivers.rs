@@ -37,7 +37,7 @@ pub struct WaiverError {
 }
 
 /// Loads and checks a waivers file.
-pub fn load(path: &Path) -> Result<Vec<Waiver>, WaiverError> {
+pub fn read(path: &Path) -> Result<Vec<Waiver>, WaiverError> {
     let err = |message: String| WaiverError {
         path: path.display().to_string(),
         message,
@@ -122,14 +122,14 @@ mod tests {
             "[[waiver]]\ncase='a'\nreason='r'\nexpires='tomorrow'\n",
         )
         .unwrap();
-        let err = load(&path).unwrap_err().to_string();
+        let err = read(&path).unwrap_err().to_string();
         assert!(err.contains("YYYY-MM-DD"), "{err}");
         std::fs::write(
             &path,
             "[[waiver]]\ncase='a'\nreason='r'\nexpires='2027-01-01'\n",
         )
         .unwrap();
-        assert_eq!(load(&path).unwrap().len(), 1);
+        assert_eq!(read(&path).unwrap().len(), 1);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

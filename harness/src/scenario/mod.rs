@@ -5,7 +5,7 @@
 //! PASS and those that are only NON-STRICT; any other outcome violates the case's level,
 //! as Autobahn grades its cases.
 
-pub mod load;
+pub mod read;
 pub mod step;
 pub mod vars;
 
@@ -14,7 +14,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::verdict::Level;
-pub use load::{LoadError, load_builtin, load_dir};
+pub use read::{ReadError, read_builtin, read_dir};
 pub use step::{Expect, Step};
 
 /// Default per-case timeout.

@@ -65,7 +65,7 @@ impl std::fmt::Display for Evidence {
     }
 }
 
-/// One wire profile. Build it with [`WireProfile::load`], [`WireProfile::from_toml`] or
+/// One wire profile. Build it with [`WireProfile::resolve`], [`WireProfile::from_toml`] or
 /// [`WireProfile::builtin`]; each validates it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -147,7 +147,7 @@ impl WireProfile {
     }
 
     /// A built-in profile if `name_or_path` names one, else the profile file at that path.
-    pub fn load(name_or_path: &str) -> Result<WireProfile, ProfileError> {
+    pub fn resolve(name_or_path: &str) -> Result<WireProfile, ProfileError> {
         if let Some(profile) = Self::builtin(name_or_path) {
             return Ok(profile);
         }

@@ -75,7 +75,7 @@ fn default_profile_is_the_mobile_wire_of_protocol_section_9() {
     assert_eq!((p.ssd.pass.as_str(), p.ssd.yes.as_str()), ("0", "YES"));
     assert_eq!(p.ssd.context, "connectionType");
     assert_eq!(WireProfile::default_profile(), p);
-    assert_eq!(WireProfile::load("mobile-3.6").unwrap(), p);
+    assert_eq!(WireProfile::resolve("mobile-3.6").unwrap(), p);
     assert!(WireProfile::builtin("agentxml-9").is_none());
 }
 
@@ -157,7 +157,7 @@ fn a_renamed_profile_loads_from_a_file() {
             .replace("result = \"Result\"", "result = \"Outcome\""),
     )
     .unwrap();
-    let p = WireProfile::load(path.to_str().unwrap()).unwrap();
+    let p = WireProfile::resolve(path.to_str().unwrap()).unwrap();
     assert_eq!(p.name, "custom");
     assert_eq!(p.elements.result, "Outcome");
     assert_eq!(p.source(), path.to_str().unwrap());
@@ -166,7 +166,7 @@ fn a_renamed_profile_loads_from_a_file() {
 
 #[test]
 fn missing_file_names_the_path_and_the_builtins() {
-    let err = WireProfile::load("/nonexistent/profile.toml").unwrap_err();
+    let err = WireProfile::resolve("/nonexistent/profile.toml").unwrap_err();
     let text = err.to_string();
     assert!(text.contains("/nonexistent/profile.toml"), "{text}");
     assert!(text.contains("mobile-3.6, agentxml-3.6"), "{text}");

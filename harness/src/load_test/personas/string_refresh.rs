@@ -4,8 +4,8 @@
 
 use goose::prelude::*;
 
-use crate::load::LoadContext;
-use crate::load::flows::{
+use crate::load_test::LoadContext;
+use crate::load_test::flows::{
     Ctx, LoginCheck, issue_code, login, next_position, provision_ok, state, strings_ok,
 };
 use crate::load_transaction;

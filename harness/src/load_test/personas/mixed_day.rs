@@ -5,8 +5,8 @@
 use goose::prelude::*;
 
 use super::{provision_storm, self_service, string_refresh};
-use crate::load::LoadContext;
-use crate::load::flows::{
+use crate::load_test::LoadContext;
+use crate::load_test::flows::{
     Ctx, LoginCheck, issue_code, login, next_position, provision_ok, strings_ok,
 };
 use crate::load_transaction;

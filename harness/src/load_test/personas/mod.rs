@@ -53,7 +53,7 @@ pub fn build(name: &str, ctx: &Ctx) -> Result<Vec<Scenario>, GooseError> {
                 option: "--profile".into(),
                 value: other.into(),
                 detail: format!(
-                    "no such load profile; known: {}",
+                    "no such load persona; known: {}",
                     PERSONAS.iter().map(|p| p.0).collect::<Vec<_>>().join(", ")
                 ),
             });

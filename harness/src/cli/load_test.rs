@@ -15,12 +15,12 @@ use goose::config::GooseConfiguration;
 use goose::prelude::*;
 use serde_json::json;
 use swivel_harness::control::ControlClient;
-use swivel_harness::load::personas::{self, PERSONAS};
-use swivel_harness::load::pool::{self, PoolUser, Shard};
-use swivel_harness::load::{LoadContext, LoadStats};
+use swivel_harness::load_test::personas::{self, PERSONAS};
+use swivel_harness::load_test::pool::{self, PoolUser, Shard};
+use swivel_harness::load_test::{LoadContext, LoadStats};
 use swivel_harness::profile::WireProfile;
 use swivel_harness::report::new_run_id;
-use swivel_harness::target::CONTROL_TIMEOUT;
+use swivel_harness::sut::CONTROL_TIMEOUT;
 use swivel_reference_server::clock::SystemClock;
 use swivel_reference_server::cluster::{ClusterConfig, RunningCluster, start};
 use swivel_reference_server::defects::{Defect, DefectSet};
@@ -36,15 +36,14 @@ pub const DEFAULT_THRESHOLD: &str = "error-rate<1%";
 /// Options of `load`: ours, then goose's.
 #[derive(Args)]
 pub struct LoadArgs {
-    /// The load profile (persona); `--list-profiles` shows them.
-    #[arg(
-        long = "profile",
-        value_name = "NAME",
-        required_unless_present = "list_profiles"
-    )]
+    /// The load persona; `--list-personas` shows them.
+    #[arg(long, value_name = "NAME")]
     persona: Option<String>,
-    /// List the load profiles and exit.
+    /// List the load personas and exit.
     #[arg(long)]
+    list_personas: bool,
+    /// Renamed to `--list-personas` (a clear error says so).
+    #[arg(long, hide = true)]
     list_profiles: bool,
     /// A node base URL with context (repeatable). Default: an embedded reference server.
     #[arg(long, value_name = "URL")]
@@ -64,9 +63,13 @@ pub struct LoadArgs {
     /// This process's slice of the users, I/N (shards never share a user).
     #[arg(long, value_name = "I/N")]
     shard: Option<Shard>,
-    /// Wire profile: a built-in name or a TOML file; the embedded server speaks it too.
-    #[arg(long, default_value = "mobile-3.6")]
-    wire_profile: String,
+    /// Wire profile: a built-in name (`mobile-3.6`, `agentxml-3.6`) or a TOML file; the
+    /// embedded server speaks it too.
+    #[arg(long, value_name = "NAME|FILE", default_value = "mobile-3.6")]
+    profile: String,
+    /// Renamed to `--profile` (a clear error says so).
+    #[arg(long, hide = true, value_name = "NAME|FILE")]
+    wire_profile: Option<String>,
     /// Protocol errors tolerated before the run fails.
     #[arg(long, default_value_t = 0)]
     max_protocol_errors: u64,
@@ -115,7 +118,7 @@ async fn embedded(args: &LoadArgs, persona: &str, users: &[PoolUser]) -> anyhow:
             max_connections: 4096,
             ..ServeLimits::default()
         },
-        wire_profile: WireProfile::load(&args.wire_profile)?,
+        wire_profile: WireProfile::resolve(&args.profile)?,
         ..ClusterConfig::loopback(core, Arc::new(SystemClock::new()), token.clone())
     })
     .await
@@ -232,6 +235,22 @@ fn root_of(node: &str) -> String {
 /// Runs the load test.
 pub async fn run(mut args: LoadArgs) -> anyhow::Result<u8> {
     if args.list_profiles {
+        bail!(
+            "`load --list-profiles` is now `load --list-personas` (`--profile` names the wire profile)"
+        );
+    }
+    if let Some(wire) = &args.wire_profile {
+        bail!(
+            "`load --wire-profile` is now `load --profile {wire}`; the load persona is `--persona`"
+        );
+    }
+    if PERSONAS.iter().any(|p| p.0 == args.profile) {
+        bail!(
+            "`load --profile` names the wire profile now; for the load persona use `load --persona {}`",
+            args.profile
+        );
+    }
+    if args.list_personas {
         let mut out = String::new();
         for (name, what) in PERSONAS {
             out.push_str(&format!("{name:<16} {what}\n"));
@@ -239,11 +258,13 @@ pub async fn run(mut args: LoadArgs) -> anyhow::Result<u8> {
         super::say(&out);
         return Ok(super::EXIT_OK);
     }
-    let persona = args.persona.clone().unwrap_or_default();
+    let Some(persona) = args.persona.clone() else {
+        bail!("`load` needs `--persona NAME`; `load --list-personas` shows them");
+    };
     if !PERSONAS.iter().any(|p| p.0 == persona) {
-        bail!("no load profile {persona:?}; `load --list-profiles` shows them");
+        bail!("no load persona {persona:?}; `load --list-personas` shows them");
     }
-    let profile = Arc::new(WireProfile::load(&args.wire_profile)?);
+    let profile = Arc::new(WireProfile::resolve(&args.profile)?);
     let ca_cert_pem = args.remote.ca_cert_pem()?;
     if args.remote.insecure {
         args.goose.accept_invalid_certs = true;
@@ -356,7 +377,8 @@ pub async fn run(mut args: LoadArgs) -> anyhow::Result<u8> {
     let summary_path = report_dir.join("swivel-load-summary.json");
     let thresholds_failed = matches!(outcome, Err(GooseError::ThresholdsFailed { .. }));
     let written = json!({
-        "profile": persona,
+        "persona": persona,
+        "wire_profile": ctx.profile.name,
         "shard": format!("{}/{}", shard.index, shard.count),
         "protocol": summary,
         "max_protocol_errors": args.max_protocol_errors,
@@ -369,7 +391,7 @@ pub async fn run(mut args: LoadArgs) -> anyhow::Result<u8> {
         eprintln!("warning: cannot write {}: {e}", summary_path.display());
     }
     let mut out = format!(
-        "\nswivel-harness load --profile {persona}: protocol checks\n\n{}",
+        "\nswivel-harness load --persona {persona}: protocol checks\n\n{}",
         summary.to_markdown()
     );
     out.push_str(&format!("\nsummary: {}\n", summary_path.display()));

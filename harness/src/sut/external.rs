@@ -49,7 +49,7 @@ pub struct TargetFileError {
 
 impl TargetFile {
     /// Reads a target TOML.
-    pub fn load(path: &Path) -> Result<Self, TargetFileError> {
+    pub fn read(path: &Path) -> Result<Self, TargetFileError> {
         let err = |message: String| TargetFileError {
             path: path.display().to_string(),
             message,

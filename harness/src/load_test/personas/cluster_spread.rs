@@ -5,8 +5,8 @@
 
 use goose::prelude::*;
 
-use crate::load::LoadContext;
-use crate::load::flows::{Ctx, issue_code, next_position, provision_ok, provision_refused};
+use crate::load_test::LoadContext;
+use crate::load_test::flows::{Ctx, issue_code, next_position, provision_ok, provision_refused};
 use crate::load_transaction;
 
 /// Persona name.

@@ -4,8 +4,8 @@
 
 use goose::prelude::*;
 
-use crate::load::LoadContext;
-use crate::load::flows::{
+use crate::load_test::LoadContext;
+use crate::load_test::flows::{
     Ctx, issue_code, next_position, provision_ok, provision_refused, strings_ok,
 };
 use crate::load_transaction;

@@ -21,7 +21,7 @@ use crate::codec::{Outcome, Received, Reply, judge};
 use crate::control::{OutboxPage, route};
 
 /// A step failed; the iteration stops there.
-pub type StepResult<T> = Result<T, Box<TransactionError>>;
+pub type FlowResult<T> = Result<T, Box<TransactionError>>;
 
 /// Most reply bytes judged; larger replies are MALFORMED, as in the emulator.
 const MAX_REPLY_BYTES: usize = 1024 * 1024;
@@ -31,7 +31,7 @@ const MAX_REPLY_BYTES: usize = 1024 * 1024;
 async fn received(
     ctx: &LoadContext,
     goose: GooseResponse,
-) -> StepResult<(GooseRequestMetric, Received)> {
+) -> FlowResult<(GooseRequestMetric, Received)> {
     match goose.response {
         Err(e) => {
             ctx.stats.transport_error();
@@ -117,7 +117,7 @@ async fn send(
     url: &str,
     builder: reqwest::RequestBuilder,
     name: &str,
-) -> StepResult<(GooseRequestMetric, Received)> {
+) -> FlowResult<(GooseRequestMetric, Received)> {
     let request = GooseRequest::builder()
         .method(method)
         .path(url)
@@ -136,7 +136,7 @@ async fn control(
     path: &str,
     json: Option<Value>,
     name: &str,
-) -> StepResult<(GooseRequestMetric, Value)> {
+) -> FlowResult<(GooseRequestMetric, Value)> {
     let url = format!("{}{path}", ctx.control_url);
     let mut builder = user
         .get_request_builder(&method, &url)?
@@ -171,7 +171,7 @@ async fn exchange(
     node: usize,
     wire: WireRequest,
     name: &str,
-) -> StepResult<Judged> {
+) -> FlowResult<Judged> {
     let base = &ctx.nodes[node % ctx.nodes.len()];
     let url = wire.url(base, &root_of(base));
     let method = match wire.method {
@@ -207,7 +207,7 @@ fn expect_key(
     want: &str,
     name: &str,
     rule: &str,
-) -> StepResult<()> {
+) -> FlowResult<()> {
     let key = got.outcome.key();
     if key != want {
         let kind = format!("{name}: {key} where {want} was due ({rule})");
@@ -228,7 +228,7 @@ pub async fn issue_code(
     ctx: &LoadContext,
     position: usize,
     node: usize,
-) -> StepResult<String> {
+) -> FlowResult<String> {
     let username = &ctx.pool[position].username;
     control(
         user,
@@ -247,7 +247,7 @@ pub async fn read_code(
     user: &mut GooseUser,
     ctx: &LoadContext,
     position: usize,
-) -> StepResult<String> {
+) -> FlowResult<String> {
     let username = &ctx.pool[position].username;
     let (mut metric, outbox) = control(
         user,
@@ -284,7 +284,7 @@ async fn send_provision(
     node: usize,
     code: &str,
     name: &str,
-) -> StepResult<Judged> {
+) -> FlowResult<Judged> {
     let username = &ctx.pool[position].username;
     let wire = request::provision(&ctx.profile, username, code, &ProvisionExtras::default());
     exchange(user, ctx, node, wire, name).await
@@ -298,7 +298,7 @@ pub async fn provision_ok(
     node: usize,
     code: &str,
     name: &str,
-) -> StepResult<String> {
+) -> FlowResult<String> {
     let mut got = send_provision(user, ctx, position, node, code, name).await?;
     let device = got.reply.as_ref().and_then(|r| r.device_id.clone());
     match device.filter(|id| !id.is_empty()) {
@@ -328,7 +328,7 @@ pub async fn provision_refused(
     code: &str,
     name: &str,
     rule: &str,
-) -> StepResult<()> {
+) -> FlowResult<()> {
     let mut got = send_provision(user, ctx, position, node, code, name).await?;
     expect_key(user, ctx, &mut got, "FAIL:PROVISION_FAILURE", name, rule)
 }
@@ -341,7 +341,7 @@ pub async fn strings_ok(
     position: usize,
     node: usize,
     device: &str,
-) -> StepResult<String> {
+) -> FlowResult<String> {
     let username = &ctx.pool[position].username;
     let named = request::strings_username(&ctx.profile, username);
     let wire = request::security_strings(&ctx.profile, named, device);
@@ -395,7 +395,7 @@ pub async fn login(
     strings: &str,
     index: usize,
     check: LoginCheck<'_>,
-) -> StepResult<()> {
+) -> FlowResult<()> {
     let LoginCheck { accept, name, rule } = check;
     let pool_user = &ctx.pool[position];
     let otc = string_for_index(strings, index, &ctx.profile)
@@ -421,7 +421,7 @@ pub async fn self_provision(
     ctx: &LoadContext,
     position: usize,
     node: usize,
-) -> StepResult<()> {
+) -> FlowResult<()> {
     let wire = request::self_provision(&ctx.profile, &ctx.pool[position].username);
     let mut got = exchange(user, ctx, node, wire, "self-provision").await?;
     expect_key(user, ctx, &mut got, "PASS", "self-provision", "SP-1")
@@ -441,7 +441,7 @@ pub fn state<'u>(user: &'u mut GooseUser, ctx: &LoadContext) -> &'u mut UserStat
 }
 
 /// The next pool position of this goose user, or an error when it owns none.
-pub fn next_position(user: &mut GooseUser, ctx: &LoadContext) -> StepResult<usize> {
+pub fn next_position(user: &mut GooseUser, ctx: &LoadContext) -> FlowResult<usize> {
     state(user, ctx).take().ok_or_else(|| {
         Box::new(TransactionError::Custom(format!(
             "goose user {} owns no pool user: the pool is smaller than the user count",
@@ -455,7 +455,7 @@ const CLIENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Gives this goose user a client that trusts the run's CA certificate (`--ca-cert`),
 /// once, before its first request. Without one, goose's own client is used as it is.
-pub async fn ensure_client(user: &mut GooseUser, ctx: &LoadContext) -> StepResult<()> {
+pub async fn ensure_client(user: &mut GooseUser, ctx: &LoadContext) -> FlowResult<()> {
     let Some(pem) = &ctx.ca_cert_pem else {
         return Ok(());
     };
@@ -477,11 +477,11 @@ pub async fn ensure_client(user: &mut GooseUser, ctx: &LoadContext) -> StepResul
 #[macro_export]
 macro_rules! load_transaction {
     ($ctx:expr, $name:expr, $func:path) => {{
-        let ctx: std::sync::Arc<$crate::load::LoadContext> = $ctx.clone();
+        let ctx: std::sync::Arc<$crate::load_test::LoadContext> = $ctx.clone();
         goose::prelude::Transaction::new(std::sync::Arc::new(move |user| {
             let ctx = ctx.clone();
             Box::pin(async move {
-                $crate::load::flows::ensure_client(user, &ctx).await?;
+                $crate::load_test::flows::ensure_client(user, &ctx).await?;
                 $func(user, &ctx).await
             })
         }))

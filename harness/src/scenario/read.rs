@@ -10,7 +10,7 @@ use crate::rules;
 
 /// Why suites could not be loaded.
 #[derive(Debug, thiserror::Error)]
-pub enum LoadError {
+pub enum ReadError {
     /// A file could not be read.
     #[error("cannot read {path}: {message}")]
     Read {
@@ -40,8 +40,8 @@ pub enum LoadError {
 }
 
 /// Parses one suite file's text.
-pub fn parse_suite(text: &str, origin: &str) -> Result<Suite, LoadError> {
-    let mut suite: Suite = toml::from_str(text).map_err(|e| LoadError::Parse {
+pub fn parse_suite(text: &str, origin: &str) -> Result<Suite, ReadError> {
+    let mut suite: Suite = toml::from_str(text).map_err(|e| ReadError::Parse {
         origin: origin.to_string(),
         message: e.to_string(),
     })?;
@@ -53,7 +53,7 @@ pub fn parse_suite(text: &str, origin: &str) -> Result<Suite, LoadError> {
 }
 
 /// The built-in suites (`scenarios/*.toml`).
-pub fn load_builtin() -> Result<Vec<Suite>, LoadError> {
+pub fn read_builtin() -> Result<Vec<Suite>, ReadError> {
     swivel_scenarios::SUITES
         .iter()
         .map(|(name, text)| parse_suite(text, &format!("scenarios/{name}")))
@@ -61,8 +61,8 @@ pub fn load_builtin() -> Result<Vec<Suite>, LoadError> {
 }
 
 /// Every `*.toml` suite in `dir`, in file-name order.
-pub fn load_dir(dir: &Path) -> Result<Vec<Suite>, LoadError> {
-    let read_err = |e: std::io::Error| LoadError::Read {
+pub fn read_dir(dir: &Path) -> Result<Vec<Suite>, ReadError> {
+    let read_err = |e: std::io::Error| ReadError::Read {
         path: dir.display().to_string(),
         message: e.to_string(),
     };
@@ -76,7 +76,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Suite>, LoadError> {
     paths
         .iter()
         .map(|p| {
-            let text = std::fs::read_to_string(p).map_err(|e| LoadError::Read {
+            let text = std::fs::read_to_string(p).map_err(|e| ReadError::Read {
                 path: p.display().to_string(),
                 message: e.to_string(),
             })?;
@@ -86,12 +86,12 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Suite>, LoadError> {
 }
 
 /// Checks suites together; returns every case in order.
-pub fn validate(suites: &[Suite]) -> Result<Vec<Case>, LoadError> {
+pub fn validate(suites: &[Suite]) -> Result<Vec<Case>, ReadError> {
     let mut ids = HashSet::new();
     let mut cases = Vec::new();
     for suite in suites {
         for case in &suite.cases {
-            let invalid = |message: String| LoadError::Invalid {
+            let invalid = |message: String| ReadError::Invalid {
                 origin: suite.origin.clone(),
                 case: case.id.clone(),
                 message,
@@ -184,7 +184,7 @@ steps = [{ do = "ping" }]
 
     #[test]
     fn builtin_suites_load_and_validate() {
-        let suites = load_builtin().unwrap();
+        let suites = read_builtin().unwrap();
         validate(&suites).unwrap();
     }
 }

@@ -4,8 +4,8 @@
 
 use goose::prelude::*;
 
-use crate::load::LoadContext;
-use crate::load::flows::{Ctx, next_position, provision_ok, read_code, self_provision};
+use crate::load_test::LoadContext;
+use crate::load_test::flows::{Ctx, next_position, provision_ok, read_code, self_provision};
 use crate::load_transaction;
 
 /// Persona name.
