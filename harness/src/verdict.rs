@@ -5,27 +5,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// How binding a rule is (protocol.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Level {
-    /// Violation is FAIL.
-    Must,
-    /// Violation is NON-STRICT.
-    Should,
-    /// Recorded, never judged.
-    Info,
-}
-
-impl fmt::Display for Level {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Level::Must => "MUST",
-            Level::Should => "SHOULD",
-            Level::Info => "INFO",
-        })
-    }
-}
+/// How binding a rule is (protocol.md): defined with the rule catalogue, in the reference
+/// server crate, so that the catalogue and the defects use the same type.
+pub use swivel_reference_server::rules::Level;
 
 /// The verdict of one case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

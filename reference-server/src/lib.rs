@@ -6,7 +6,9 @@
 //! - [`clock`]: the injected time source; no rule reads the wall clock directly.
 //! - [`domain`]: users, policies, provision codes, devices, strings, log and outbox, with
 //!   no HTTP in it. Every operation names the rule IDs it implements.
-//! - [`defects`]: the switches that each break exactly one rule.
+//! - [`rules`]: the rule catalogue of protocol.md (generated from `fixtures/rules.toml`)
+//!   and [`RuleId`](rules::RuleId), the typed rule ID everything cites.
+//! - [`defects`]: the switches that each break exactly one rule, one table row each.
 //! - [`profile`]: wire profiles (`mobile-3.6`, `agentxml-3.6`, or a file), the data the
 //!   harness reads too; the server's own XML code below follows the loaded one.
 //! - [`wire`]: the server's codec (a hostile-input-safe request parser and the
@@ -23,6 +25,7 @@ pub mod defects;
 pub mod domain;
 pub mod http;
 pub mod profile;
+pub mod rules;
 pub mod transport;
 pub mod users_file;
 pub mod wire;

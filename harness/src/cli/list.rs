@@ -1,8 +1,10 @@
 //! `swivel-harness list`: the suites and cases without sending any traffic, or with
-//! `--rules` the rule coverage matrix (every rule of protocol.md and the cases citing it).
+//! `--rules` the rule coverage matrix (every rule of protocol.md and the cases citing it,
+//! from [`coverage`], the function that builds every report's matrix).
 
 use clap::Args;
-use swivel_harness::rules;
+use swivel_harness::report::{CaseRef, Coverage, coverage};
+use swivel_harness::rules::Judge;
 
 use super::{EXIT_OK, SelectArgs, read_cases};
 use crate::cli::EXIT_ENVIRONMENT;
@@ -22,52 +24,10 @@ pub fn run(args: &ListArgs) -> anyhow::Result<u8> {
     let cases = read_cases(&args.select)?;
     let mut out = String::new();
     if args.rules {
-        let mut uncovered = 0;
-        out.push_str(&format!(
-            "{:<7} {:<7} {:>5}  CASES\n",
-            "RULE", "LEVEL", "COUNT"
-        ));
-        let (server, client): (Vec<_>, Vec<_>) =
-            rules::all().iter().partition(|r| r.judged_by_run());
-        for r in &server {
-            let ids: Vec<&str> = cases
-                .iter()
-                .filter(|c| c.rules.contains(&r.id))
-                .map(|c| c.id.as_str())
-                .collect();
-            if ids.is_empty() {
-                uncovered += 1;
-            }
-            let listed = if ids.is_empty() {
-                "NOT COVERED".to_string()
-            } else {
-                ids.join(", ")
-            };
-            out.push_str(&format!(
-                "{:<7} {:<7} {:>5}  {listed}\n",
-                r.id,
-                r.level.to_string(),
-                ids.len()
-            ));
-        }
-        for r in &client {
-            out.push_str(&format!(
-                "{:<7} {:<7} {:>5}  client rule: judged by certification from an app's traffic, not by `run`\n",
-                r.id,
-                r.level.to_string(),
-                "-"
-            ));
-        }
-        out.push_str(&format!(
-            "{} server rules, {} covered, {uncovered} not covered, by {} cases; {} client rules ({}) for certification\n",
-            server.len(),
-            server.len() - uncovered,
-            cases.len(),
-            client.len(),
-            client.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")
-        ));
+        let matrix = coverage(cases.iter().map(CaseRef::from));
+        out.push_str(&rules_table(&matrix, cases.len()));
         super::say(&out);
-        return Ok(if uncovered == 0 || has_filters(&args.select) {
+        return Ok(if matrix.uncovered() == 0 || has_filters(&args.select) {
             EXIT_OK
         } else {
             EXIT_ENVIRONMENT
@@ -94,4 +54,61 @@ pub fn run(args: &ListArgs) -> anyhow::Result<u8> {
 
 fn has_filters(s: &SelectArgs) -> bool {
     !(s.suite.is_empty() && s.case.is_empty() && s.tag.is_empty() && s.rule.is_empty())
+}
+
+/// The `--rules` table: one line per rule `run` judges, one per client rule, the rules
+/// awaiting a judge, and the counts.
+fn rules_table(matrix: &Coverage, cases: usize) -> String {
+    let mut out = format!("{:<7} {:<7} {:>5}  CASES\n", "RULE", "LEVEL", "COUNT");
+    for row in &matrix.rows {
+        let listed = if row.cases.is_empty() {
+            "NOT COVERED".to_string()
+        } else {
+            row.cases.join(", ")
+        };
+        out.push_str(&format!(
+            "{:<7} {:<7} {:>5}  {listed}\n",
+            row.id,
+            row.level,
+            row.cases.len()
+        ));
+    }
+    for r in &matrix.certification {
+        out.push_str(&format!(
+            "{:<7} {:<7} {:>5}  client rule: judged by certification from an app's traffic, not by `run`\n",
+            r.id, r.level, "-"
+        ));
+    }
+    let awaiting: Vec<String> = matrix
+        .awaiting
+        .iter()
+        .map(|r| match r.judge() {
+            Judge::Awaiting(why) => format!("{} ({why})", r.id),
+            Judge::Run | Judge::Certification => r.id.to_string(),
+        })
+        .collect();
+    if !awaiting.is_empty() {
+        out.push_str(&format!(
+            "rules awaiting a judge: {}\n",
+            awaiting.join(", ")
+        ));
+    }
+    let ids = |rules: &[&swivel_harness::rules::Rule]| {
+        rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let rows = matrix.rows.len();
+    let uncovered = matrix.uncovered();
+    out.push_str(&format!(
+        "{rows} server rules judged by `run`, {} covered, {uncovered} not covered, by {cases} cases; {} awaiting a judge ({}); {} client rules ({}) for certification\n",
+        rows - uncovered,
+        matrix.awaiting.len(),
+        ids(&matrix.awaiting),
+        matrix.certification.len(),
+        ids(&matrix.certification),
+    ));
+    out
 }

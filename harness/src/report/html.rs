@@ -275,8 +275,9 @@ fn rules(o: &mut String, r: &RunReport) -> std::fmt::Result {
     let covered = r.rules.iter().filter(|row| row.verdict.is_some()).count();
     writeln!(
         o,
-        "<section>\n<h2>Rule matrix</h2>\n<p>{covered} of {} rules covered by the selected cases.</p>",
-        r.rules.len()
+        "<section>\n<h2>Rule matrix</h2>\n<p>{covered} of {} rules covered by the selected cases. {}</p>",
+        r.rules.len(),
+        escape_html(text::RULE_VERDICT_NOTE)
     )?;
     writeln!(
         o,
@@ -285,7 +286,7 @@ fn rules(o: &mut String, r: &RunReport) -> std::fmt::Result {
     for row in &r.rules {
         let verdict = row.verdict.map_or_else(
             || "<span class=\"uncovered\">not covered</span>".to_string(),
-            badge,
+            |v| format!("{}{}", badge(v), text::skipped_note(row)),
         );
         let cases: Vec<String> = row
             .cases
@@ -295,7 +296,7 @@ fn rules(o: &mut String, r: &RunReport) -> std::fmt::Result {
         writeln!(
             o,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{verdict}</td></tr>",
-            escape_html(&row.id),
+            row.id,
             row.level,
             escape_html(&row.text),
             escape_html(&row.evidence),

@@ -1,7 +1,8 @@
 //! The JUnit XML report (`junit.xml`) for CI systems (Jenkins, GitLab, GitHub annotations):
 //! the Jenkins/Surefire layout, one `<testsuite>` per suite and one `<testcase>` per case.
 //! FAIL is a `<failure>`, INCONCLUSIVE an `<error>`, SKIPPED and NOT-RUN `<skipped>`;
-//! NON-STRICT and INFO pass with a `<system-out>` note. Every string goes through
+//! NON-STRICT and INFO pass with a `<system-out>` note. The rule matrix rides along as
+//! `rule:<ID>` properties of `<testsuites>`. Every string goes through
 //! quick-xml's escaping, after characters XML 1.0 cannot carry are replaced.
 
 use std::io;
@@ -107,7 +108,22 @@ fn write_report(w: &mut W, report: &RunReport) -> io::Result<()> {
         "testsuites",
         &all.attrs("swivel-harness", report.summary.duration_ms),
         |w| {
-            properties(w, &run_props)?;
+            // The rule matrix: one `rule:<ID>` property per rule, valued as the other
+            // formats print the verdict (`PASS (1 skipped)`, `not covered`).
+            let rule_names: Vec<String> = report
+                .rules
+                .iter()
+                .map(|r| format!("rule:{}", r.id))
+                .collect();
+            let mut props = run_props.clone();
+            props.extend(
+                report
+                    .rules
+                    .iter()
+                    .zip(&rule_names)
+                    .map(|(row, name)| (name.as_str(), text::rule_verdict(row))),
+            );
+            properties(w, &props)?;
             for suite in suites {
                 let cases: Vec<&CaseReport> =
                     report.cases.iter().filter(|c| c.suite == suite).collect();

@@ -213,23 +213,19 @@ fn rule_matrix(o: &mut String, r: &RunReport) -> std::fmt::Result {
     let covered = r.rules.iter().filter(|row| row.verdict.is_some()).count();
     writeln!(
         o,
-        "## Rule matrix\n\n{covered} of {} rules covered by the selected cases.\n",
-        r.rules.len()
+        "## Rule matrix\n\n{covered} of {} rules covered by the selected cases. {}\n",
+        r.rules.len(),
+        text::RULE_VERDICT_NOTE
     )?;
     writeln!(o, "| Rule | Level | Cases | Verdict |\n|---|---|---|---|")?;
     for row in &r.rules {
-        let verdict = row.verdict.map_or("not covered", |v| v.as_str());
+        let verdict = text::rule_verdict(row);
         let cases = if row.cases.is_empty() {
             "—".to_string()
         } else {
             inline(&text::joined(&row.cases))
         };
-        writeln!(
-            o,
-            "| {} | {} | {cases} | {verdict} |",
-            inline(&row.id),
-            row.level
-        )?;
+        writeln!(o, "| {} | {} | {cases} | {verdict} |", row.id, row.level)?;
     }
     writeln!(o)
 }

@@ -1,7 +1,9 @@
 //! Conformance reports: one serde model ([`model`]) rendered four ways (JSON, JUnit XML,
 //! Markdown, self-contained HTML) and written atomically into `reports/<run-id>/` after
-//! every finished case, so an interrupted run still leaves a valid report.
+//! every finished case, so an interrupted run still leaves a valid report. The rule
+//! matrix comes from [`coverage()`], which `list --rules` uses too.
 
+pub mod coverage;
 pub mod model;
 
 mod html;
@@ -18,6 +20,7 @@ mod xml;
 #[cfg(test)]
 pub(crate) mod samples;
 
+pub use coverage::{CaseRef, Coverage, coverage, rule_verdict};
 pub use html::{escape_html, render_html};
 pub use json::render_json;
 pub use junit::render_junit;

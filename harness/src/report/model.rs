@@ -4,10 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::rules::RuleId;
 use crate::verdict::{Level, Verdict};
 
-/// Version of the JSON layout.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the JSON layout. 2: a rule row's verdict says what was judged (no longer
+/// the worst of its cases) and counts its skipped cases.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A whole run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,7 +34,8 @@ pub struct RunReport {
     pub selection: Selection,
     /// Counts per verdict.
     pub summary: Summary,
-    /// One row per protocol rule: the cases covering it and their combined verdict.
+    /// One row per rule `run` judges: the cases citing it and the rule's verdict
+    /// ([`crate::report::coverage`]).
     pub rules: Vec<RuleRow>,
     /// One entry per selected case, in run order; unrun cases are `NOT-RUN`.
     pub cases: Vec<CaseReport>,
@@ -133,7 +136,7 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleRow {
     /// Rule ID.
-    pub id: String,
+    pub id: RuleId,
     /// Its level.
     pub level: Level,
     /// Its text.
@@ -142,8 +145,13 @@ pub struct RuleRow {
     pub evidence: String,
     /// IDs of the selected cases citing it.
     pub cases: Vec<String>,
-    /// The worst verdict among those cases; `None` if no selected case covers it.
+    /// What was judged ([`crate::report::rule_verdict`]): FAIL or NON-STRICT if a case
+    /// says so, else PASS if a case passed, SKIPPED only if every case was skipped;
+    /// INFO cases do not decide a MUST or SHOULD rule. `None` if no selected case cites it.
     pub verdict: Option<Verdict>,
+    /// How many of the cases deciding the verdict were skipped.
+    #[serde(default)]
+    pub skipped: usize,
 }
 
 /// One case's result and evidence.

@@ -2,6 +2,7 @@
 //! full of characters that need escaping (`<`, `&`, `|`, quotes, backticks, newlines).
 
 use super::model::*;
+use crate::rules::{RuleId, rule_id};
 use crate::verdict::{Level, Verdict};
 
 const NODE1: &str = "http://127.0.0.1:8080/pinsafe";
@@ -228,7 +229,7 @@ fn skipped_case() -> CaseReport {
         "cluster-no-sharing",
         "cluster",
         "Code valid only on its node",
-        &["CL-1"],
+        &["CL-1", "LOG-6"],
         Level::Must,
         &["cluster"],
         Verdict::Skipped,
@@ -289,14 +290,20 @@ fn not_run_case() -> CaseReport {
     c
 }
 
-fn rule(id: &str, level: Level, text: &str, cases: &[&str], verdict: Option<Verdict>) -> RuleRow {
+fn rule(id: RuleId, text: &str, cases: &[&str], verdict: Option<Verdict>) -> RuleRow {
+    let skipped = if verdict.is_some() {
+        cases.iter().filter(|c| **c == "cluster-no-sharing").count()
+    } else {
+        0
+    };
     RuleRow {
-        id: id.into(),
-        level,
+        id,
+        level: id.level(),
         text: text.into(),
         evidence: "[DOC]".into(),
         cases: s(cases),
         verdict,
+        skipped,
     }
 }
 
@@ -346,39 +353,46 @@ pub(crate) fn sample_report() -> RunReport {
         },
         rules: vec![
             rule(
-                "PC-1",
-                Level::Must,
+                rule_id!("PC-1"),
                 "A Reprovision action creates a code.",
                 &["provision-basic"],
                 Some(Verdict::Pass),
             ),
             rule(
-                "PC-5",
-                Level::Must,
+                rule_id!("PC-5"),
                 "A code is single use.",
                 &["reuse-sequential"],
                 Some(Verdict::Fail),
             ),
             rule(
-                "PC-6",
-                Level::Should,
+                rule_id!("PC-6"),
                 "A failed attempt consumes the code.",
                 &["failed-attempt-consumes"],
                 Some(Verdict::NonStrict),
             ),
             rule(
-                "PC-7",
-                Level::Should,
+                rule_id!("PC-7"),
                 "A new code replaces the older one.",
                 &[],
                 None,
             ),
             rule(
-                "USR-3",
-                Level::Info,
+                rule_id!("USR-3"),
                 "Unknown user vs wrong code | oracle.",
                 &["enumeration-oracle"],
                 Some(Verdict::Info),
+            ),
+            rule(
+                rule_id!("CL-1"),
+                "Without session sharing, a code is valid only on its node.",
+                &["cluster-no-sharing"],
+                Some(Verdict::Skipped),
+            ),
+            rule(
+                rule_id!("LOG-6"),
+                "Log line when provision failed.",
+                &["reuse-sequential", "cluster-no-sharing"],
+                Some(Verdict::Fail),
             ),
         ],
         cases: vec![

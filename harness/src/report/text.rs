@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::model::{CaseReport, RunStatus, Summary, TranscriptEntry};
+use super::model::{CaseReport, RuleRow, RunStatus, Summary, TranscriptEntry};
 use crate::verdict::Verdict;
 
 /// Every verdict, in the order reports list them.
@@ -57,6 +57,31 @@ pub(crate) fn count(summary: &Summary, v: Verdict) -> usize {
     }
 }
 
+/// How a rule's verdict is read, printed under each rule matrix.
+pub(crate) const RULE_VERDICT_NOTE: &str = "A rule's verdict says what was judged: FAIL or \
+     NON-STRICT if a case says so, otherwise PASS if a case passed (its skipped cases \
+     counted beside it), SKIPPED only if every case was skipped. INFO cases do not decide \
+     a MUST or SHOULD rule.";
+
+/// What goes beside a rule's verdict: ` (2 skipped)` when some of the cases deciding it
+/// were skipped and others judged it; empty otherwise.
+pub(crate) fn skipped_note(row: &RuleRow) -> String {
+    match row.verdict {
+        Some(v) if v != Verdict::Skipped && row.skipped > 0 => {
+            format!(" ({} skipped)", row.skipped)
+        }
+        _ => String::new(),
+    }
+}
+
+/// A rule row's verdict in words: `PASS (1 skipped)`, `SKIPPED`, or `not covered`.
+pub(crate) fn rule_verdict(row: &RuleRow) -> String {
+    match row.verdict {
+        Some(v) => format!("{v}{}", skipped_note(row)),
+        None => "not covered".to_string(),
+    }
+}
+
 /// Milliseconds as seconds with three decimals: `5279` → `5.279`.
 pub(crate) fn secs(ms: u64) -> String {
     format!("{}.{:03}", ms / 1000, ms % 1000)
@@ -79,7 +104,7 @@ pub(crate) fn security(cases: &[CaseReport]) -> Vec<&CaseReport> {
         .collect()
 }
 
-/// `PC-5, LOG-6`.
+/// Items with commas: `a, b`.
 pub(crate) fn joined(items: &[String]) -> String {
     items.join(", ")
 }

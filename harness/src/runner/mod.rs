@@ -19,8 +19,8 @@ use tokio::task::JoinSet;
 
 use crate::emulator::MobileClient;
 use crate::report::{
-    CaseReport, ProfileInfo, ReportError, ReportWriter, RuleRow, RunReport, RunStatus,
-    SCHEMA_VERSION, Selection, Summary, ToolInfo, TranscriptEntry,
+    CaseRef, CaseReport, ProfileInfo, ReportError, ReportWriter, RunReport, RunStatus,
+    SCHEMA_VERSION, Selection, Summary, ToolInfo, TranscriptEntry, coverage,
 };
 use crate::rules;
 use crate::scenario::Case;
@@ -94,7 +94,7 @@ fn pending_report(case: &Case, reason: &str) -> CaseReport {
     }
 }
 
-/// Recomputes the summary and rule matrix from the case entries.
+/// Recomputes the summary and the rule matrix ([`coverage`]) from the case entries.
 pub fn refresh(report: &mut RunReport, elapsed_ms: u64) {
     let mut s = Summary {
         total: report.cases.len(),
@@ -120,26 +120,7 @@ pub fn refresh(report: &mut RunReport, elapsed_ms: u64) {
         s.exit_code = exit::ENVIRONMENT;
     }
     report.summary = s;
-    // Client rules (protocol.md §11) are judged by certification, never by a run.
-    report.rules = rules::all()
-        .iter()
-        .filter(|r| r.judged_by_run())
-        .map(|r| {
-            let covering: Vec<&CaseReport> = report
-                .cases
-                .iter()
-                .filter(|c| c.rules.contains(&r.id))
-                .collect();
-            RuleRow {
-                id: r.id.clone(),
-                level: r.level,
-                text: r.text.clone(),
-                evidence: r.evidence.clone(),
-                cases: covering.iter().map(|c| c.id.clone()).collect(),
-                verdict: covering.iter().map(|c| c.verdict).reduce(Verdict::worst),
-            }
-        })
-        .collect();
+    report.rules = coverage(report.cases.iter().map(CaseRef::from)).rows;
 }
 
 /// Runs one case with its confirming rerun.

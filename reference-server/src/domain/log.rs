@@ -8,6 +8,8 @@ use serde::Serialize;
 
 use crate::clock::Millis;
 use crate::defects::Defect;
+use crate::rule_id;
+use crate::rules::RuleId;
 
 /// The rule of protocol.md §7 a log line answers to. Every write names one, so the
 /// `log-N-missing` defects act in a single place ([`crate::domain::Core`]'s `log`)
@@ -48,18 +50,18 @@ impl LogLine {
         LogLine::Log9,
     ];
 
-    /// The protocol.md rule ID.
-    pub fn rule(self) -> &'static str {
+    /// The protocol.md rule.
+    pub fn rule(self) -> RuleId {
         match self {
-            LogLine::Log1 => "LOG-1",
-            LogLine::Log2 => "LOG-2",
-            LogLine::Log3 => "LOG-3",
-            LogLine::Log4 => "LOG-4",
-            LogLine::Log5 => "LOG-5",
-            LogLine::Log6 => "LOG-6",
-            LogLine::Log7 => "LOG-7",
-            LogLine::Log8 => "LOG-8",
-            LogLine::Log9 => "LOG-9",
+            LogLine::Log1 => rule_id!("LOG-1"),
+            LogLine::Log2 => rule_id!("LOG-2"),
+            LogLine::Log3 => rule_id!("LOG-3"),
+            LogLine::Log4 => rule_id!("LOG-4"),
+            LogLine::Log5 => rule_id!("LOG-5"),
+            LogLine::Log6 => rule_id!("LOG-6"),
+            LogLine::Log7 => rule_id!("LOG-7"),
+            LogLine::Log8 => rule_id!("LOG-8"),
+            LogLine::Log9 => rule_id!("LOG-9"),
         }
     }
 
@@ -261,7 +263,7 @@ mod tests {
         let named: Vec<Defect> = crate::defects::ALL_DEFECTS
             .iter()
             .copied()
-            .filter(|d| d.name().ends_with("-missing") && d.rule().starts_with("LOG-"))
+            .filter(|d| d.name().ends_with("-missing") && d.rule().as_str().starts_with("LOG-"))
             .collect();
         assert_eq!(dropping, named);
     }
