@@ -301,4 +301,15 @@ mod tests {
         // The error still points into the suite.
         assert!(err.contains("line 1"), "{err}");
     }
+
+    #[test]
+    fn every_action_has_its_row_in_the_scenarios_readme() {
+        let readme = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../scenarios/README.md"
+        ));
+        for name in Action::NAMES {
+            assert!(readme.contains(&format!("| `{name}` |")), "{name}");
+        }
+    }
 }
