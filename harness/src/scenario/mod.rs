@@ -72,6 +72,7 @@ pub struct Case {
     #[serde(default)]
     pub users: Vec<UserDecl>,
     /// The steps.
+    #[serde(deserialize_with = "step::numbered")]
     pub steps: Vec<Step>,
     /// The suite it belongs to (filled by the loader).
     #[serde(skip)]

@@ -79,32 +79,48 @@ impl Step {
     }
 }
 
-impl<'de> Deserialize<'de> for Step {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut table = toml::Table::deserialize(d)?;
+impl Step {
+    /// Reads a step from its table: `do` names the action, the rest are its fields.
+    pub fn from_table(mut table: toml::Table) -> Result<Step, String> {
         let name = match table.remove("do") {
             Some(toml::Value::String(name)) => name,
             Some(other) => {
-                return Err(de::Error::custom(format!(
+                return Err(format!(
                     "`do` names the step's action as a string, not a {}",
                     other.type_str()
-                )));
+                ));
             }
             None => {
-                return Err(de::Error::custom(format!(
+                return Err(format!(
                     "missing field `do` (the step's action, one of {})",
                     backticked(Action::NAMES.iter().copied())
-                )));
+                ));
             }
         };
-        match Action::parse(&name, table) {
-            Some(step) => step.map_err(de::Error::custom),
-            None => Err(de::Error::custom(format!(
+        Action::parse(&name, table).unwrap_or_else(|| {
+            Err(format!(
                 "unknown action `{name}`, expected one of {}",
                 backticked(Action::NAMES.iter().copied())
-            ))),
-        }
+            ))
+        })
     }
+}
+
+impl<'de> Deserialize<'de> for Step {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Step::from_table(toml::Table::deserialize(d)?).map_err(de::Error::custom)
+    }
+}
+
+/// Reads a case's `steps`, each error naming the step's number.
+pub(crate) fn numbered<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Step>, D::Error> {
+    Vec::<toml::Table>::deserialize(d)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, table)| {
+            Step::from_table(table).map_err(|e| de::Error::custom(format!("step {}: {e}", i + 1)))
+        })
+        .collect()
 }
 
 /// Reads a step whose action is `T` from its fields (all but `do`).
@@ -133,7 +149,7 @@ pub(crate) fn parse_as<T: StepAction>(name: &str, mut table: toml::Table) -> Res
     let save_reply: Option<String> = typed_field(name, take(Shared::SaveReply))?;
     let action: T = toml::Value::Table(table)
         .try_into()
-        .map_err(|e| format!("`{name}` step: {}", e.to_string().trim_end()))?;
+        .map_err(|e| format!("`{name}`: {}", one_line(&e)))?;
     // An action that grades outcomes has a default `expect`; others have none.
     let default_expect = || {
         T::SHARED
@@ -152,7 +168,7 @@ pub(crate) fn parse_as<T: StepAction>(name: &str, mut table: toml::Table) -> Res
     };
     step.action
         .check(&step)
-        .map_err(|e| format!("`{name}` step: {e}"))?;
+        .map_err(|e| format!("`{name}`: {e}"))?;
     Ok(step)
 }
 
@@ -164,14 +180,15 @@ fn typed_field<V: DeserializeOwned>(
     value
         .map(|v| {
             v.try_into().map_err(|e: toml::de::Error| {
-                format!(
-                    "`{}` of a `{name}` step: {}",
-                    field.key(),
-                    e.to_string().trim_end()
-                )
+                format!("`{}` of a `{name}` step: {}", field.key(), one_line(&e))
             })
         })
         .transpose()
+}
+
+/// A value error on one line (`invalid type: …, expected u64 in `seconds``).
+fn one_line(e: &toml::de::Error) -> String {
+    e.to_string().trim_end().replace('\n', " ")
 }
 
 /// `` `a`, `b`, `c` ``.
@@ -222,6 +239,7 @@ mod tests {
 
     #[derive(Deserialize)]
     struct W {
+        #[serde(deserialize_with = "numbered")]
         steps: Vec<Step>,
     }
 
@@ -283,16 +301,23 @@ mod tests {
         assert!(err.contains("missing field `do`"), "{err}");
         let err = parse(r#"{ do = "read_code", user = "u" }"#).unwrap_err();
         assert!(
-            err.contains("`read_code` step: missing field `save`"),
+            err.contains("step 1: `read_code`: missing field `save`"),
             "{err}"
         );
         let err = parse(r#"{ do = "provision", code = "c" }"#).unwrap_err();
         assert!(
-            err.contains("`provision` step: missing field `user`"),
+            err.contains("step 1: `provision`: missing field `user`"),
             "{err}"
         );
         let err = parse(r#"{ do = "ping", node = "two" }"#).unwrap_err();
         assert!(err.contains("`node` of a `ping` step"), "{err}");
+        let err = parse(r#"{ do = "ping" }, { do = "advance", seconds = "x" }"#).unwrap_err();
+        assert!(
+            err.contains(
+                "step 2: `advance`: invalid type: string \"x\", expected u64 in `seconds`"
+            ),
+            "{err}"
+        );
         let err = parse(r#"{ do = "reprovision", user = "u", expect = "PASS" }"#).unwrap_err();
         assert!(
             err.contains(r#"`expect` is "accepted" or "refused""#),
