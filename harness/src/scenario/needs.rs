@@ -119,10 +119,7 @@ mod tests {
         let text = format!(
             "suite = \"s\"\ntitle = \"t\"\n[[case]]\nid = \"c\"\ntitle = \"t\"\nrules = [\"PC-1\"]\nlevel = \"MUST\"\n{extra}\nsteps = [{steps}]\n"
         );
-        match parse_suite(&text, "needs.toml") {
-            Ok(mut s) => s.cases.remove(0),
-            Err(e) => panic!("{e}"),
-        }
+        parse_suite(&text, "needs.toml").unwrap().cases.remove(0)
     }
 
     #[test]
