@@ -690,3 +690,60 @@ fn reports_carry_no_secrets_even_when_the_server_leaks_them() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_target_without_control_api_runs_what_needs_nothing_and_skips_the_rest_naming_it() {
+    let (server, lines) = start_serve(&[]);
+    let node1 = field(&lines, "node 1:")
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let dir = reports_dir("no-control");
+    let out = harness(&[
+        "run",
+        "-q",
+        "--target",
+        &node1,
+        "--reports",
+        dir.to_str().unwrap(),
+    ]);
+    drop(server);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let report = read_json(&dir.join("latest/report.json"));
+    assert_eq!(
+        report["target"]["capabilities"],
+        serde_json::json!(["nodes:1", "session-sharing:unknown"])
+    );
+    let cases = report["cases"].as_array().unwrap();
+    let with = |v: &'static str| cases.iter().filter(move |c| c["verdict"] == v);
+    // What needs only the nodes ran (and a step that wanted more than it declared would
+    // have been INCONCLUSIVE, "harness error").
+    assert!(with("PASS").count() + with("INFO").count() >= 3, "{report}");
+    assert_eq!(with("INCONCLUSIVE").count(), 0, "{report}");
+    for c in with("SKIPPED") {
+        let reason = c["reason"].as_str().unwrap();
+        assert!(
+            reason.starts_with("case needs capabilit")
+                && reason.contains("which this target lacks"),
+            "{}: {reason}",
+            c["id"]
+        );
+    }
+    let two_nodes = cases
+        .iter()
+        .find(|c| c["id"] == "cluster-sharing-other-node-accepted")
+        .unwrap();
+    let reason = two_nodes["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("needs 2 nodes, the target has 1")
+            && reason.contains("session sharing on, the target's is unknown"),
+        "{reason}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

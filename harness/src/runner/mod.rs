@@ -6,7 +6,7 @@
 pub mod case;
 pub mod progress;
 pub mod select;
-mod steps;
+pub mod steps;
 pub mod waivers;
 
 use std::path::PathBuf;

@@ -1,10 +1,12 @@
 //! The declarative suite format (`scenarios/*.toml`, documented in `scenarios/README.md`):
-//! a suite holds cases; a case names its rules, level, tags, timeout, the server it needs
-//! and its users, then lists steps (control actions, mobile actions on a node, clock
-//! moves, captures into variables, and checks). A mobile step lists the outcomes that
-//! PASS and those that are only NON-STRICT; any other outcome violates the case's level,
-//! as Autobahn grades its cases.
+//! a suite holds cases; a case names its rules, level, tags, timeout, the server and
+//! capabilities it needs and its users, then lists steps (control actions, mobile actions
+//! on a node, clock moves, captures into variables, and checks). A mobile step lists the
+//! outcomes that PASS and those that are only NON-STRICT; any other outcome violates the
+//! case's level, as Autobahn grades its cases.
 
+pub mod expect;
+pub mod needs;
 pub mod read;
 pub mod step;
 pub mod vars;
@@ -14,8 +16,10 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::verdict::Level;
+pub use expect::Expect;
+pub use needs::{Capability, Needs};
 pub use read::{ReadError, read_builtin, read_dir};
-pub use step::{Expect, Step};
+pub use step::{Action, Step};
 
 /// Default per-case timeout.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 10;
@@ -57,7 +61,8 @@ pub struct Case {
     /// Timeout in seconds.
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
-    /// Capabilities the target must have: `control`, `clock`.
+    /// Capabilities the target must have beyond those the case's users and steps need
+    /// (see [`Case::needs`]).
     #[serde(default)]
     pub requires: Vec<Capability>,
     /// The server the case needs.
@@ -67,6 +72,7 @@ pub struct Case {
     #[serde(default)]
     pub users: Vec<UserDecl>,
     /// The steps.
+    #[serde(deserialize_with = "step::numbered")]
     pub steps: Vec<Step>,
     /// The suite it belongs to (filled by the loader).
     #[serde(skip)]
@@ -82,16 +88,6 @@ impl Case {
     pub fn timeout(&self) -> Duration {
         Duration::from_secs(self.timeout_secs.max(1))
     }
-}
-
-/// A target capability a case may require.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Capability {
-    /// A control API (create users, read outbox and log, set policies).
-    Control,
-    /// A clock the harness can move.
-    Clock,
 }
 
 /// Session sharing a case needs.

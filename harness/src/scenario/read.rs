@@ -112,15 +112,14 @@ pub fn validate(suites: &[Suite]) -> Result<Vec<Case>, ReadError> {
                 return Err(invalid("a case has at least one step".into()));
             }
             let nodes = case.server.nodes.max(1);
-            if let Some(s) = case
+            let mut addressed = case
                 .steps
                 .iter()
-                .find(|s| s.max_node() > nodes || s.max_node() == 0)
-            {
+                .flat_map(|s| s.nodes().into_iter().map(move |n| (s, n)));
+            if let Some((s, node)) = addressed.find(|&(_, n)| n == 0 || n > nodes) {
                 return Err(invalid(format!(
-                    "step {} addresses node {} but the case declares {nodes} node(s)",
-                    s.name(),
-                    s.max_node()
+                    "step {} addresses node {node} but the case declares {nodes} node(s)",
+                    s.name()
                 )));
             }
             let mut aliases = HashSet::new();

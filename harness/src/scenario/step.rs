@@ -1,572 +1,340 @@
-//! The steps a case can take, one enum dispatched by the runner (`do = "..."` in TOML).
-//! Field values may hold `${var}` references. Mobile steps carry their acceptable
-//! outcomes: `expect` (PASS) and `non_strict` (NON-STRICT); outcome keys are `PASS`,
-//! `FAIL:<ERROR>`, `HTTP:<status>`, `MALFORMED`, `NOT-SENT`, `TRANSPORT`, and a trailing
-//! `*` matches any rest (`FAIL:*`).
+//! A step: one envelope ([`Step`]) around one action (`do = "<name>"`, an [`Action`]).
+//! The envelope reads, once for every action, the fields that mean the same wherever
+//! they appear: `node`, `expect`, `non_strict`, `save` and `save_reply`. The action's own
+//! fields, its run and its checks live in `runner/steps/<name>.rs`; each action lists the
+//! envelope fields it takes, so a field it does not take is an error, as is any field
+//! neither it nor the envelope knows. Field values may hold `${var}` references.
 
-use serde::Deserialize;
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use serde::{Deserialize, forward_to_deserialize_any};
 
-fn node1() -> u16 {
-    1
-}
-fn pass() -> OneOrMany {
-    OneOrMany(vec!["PASS".into()])
-}
-fn accepted() -> String {
-    "accepted".into()
-}
-fn agent_secret() -> String {
-    "${agent_secret}".into()
-}
-fn ninety_nine() -> usize {
-    99
-}
-fn ten() -> usize {
-    10
-}
-fn one() -> usize {
-    1
-}
-fn twelve() -> usize {
-    12
-}
+pub use super::expect::{Expect, Grade, OneOrMany, matches};
+pub use crate::runner::steps::Action;
+use crate::runner::steps::StepAction;
 
-/// One pattern or a list of them.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(from = "OneOrManyRaw")]
-pub struct OneOrMany(pub Vec<String>);
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum OneOrManyRaw {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl From<OneOrManyRaw> for OneOrMany {
-    fn from(raw: OneOrManyRaw) -> Self {
-        match raw {
-            OneOrManyRaw::One(s) => OneOrMany(vec![s]),
-            OneOrManyRaw::Many(v) => OneOrMany(v),
-        }
-    }
-}
-
-/// Acceptable outcomes of a mobile step.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Expect {
-    /// Outcomes graded PASS.
-    pub pass: Vec<String>,
-    /// Outcomes graded NON-STRICT.
-    pub non_strict: Vec<String>,
-}
-
-/// How an outcome grades against an [`Expect`].
+/// A field of the envelope, as a suite spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Grade {
-    /// In `expect`.
-    Pass,
-    /// In `non_strict`.
+pub enum Shared {
+    /// `node`: the node addressed (1-based).
+    Node,
+    /// `expect`: the outcomes graded PASS.
+    Expect,
+    /// `non_strict`: the outcomes graded NON-STRICT.
     NonStrict,
-    /// Neither.
-    Violation,
+    /// `save`: the variable for the value the action captures.
+    Save,
+    /// `save_reply`: the prefix of the reply's variables.
+    SaveReply,
 }
 
-impl Expect {
-    /// Builds from the step fields.
-    pub fn new(expect: &OneOrMany, non_strict: &[String]) -> Self {
-        Self {
-            pass: expect.0.clone(),
-            non_strict: non_strict.to_vec(),
+impl Shared {
+    /// The field's name in a suite.
+    pub fn key(self) -> &'static str {
+        match self {
+            Shared::Node => "node",
+            Shared::Expect => "expect",
+            Shared::NonStrict => "non_strict",
+            Shared::Save => "save",
+            Shared::SaveReply => "save_reply",
         }
-    }
-
-    /// Grades an outcome key.
-    pub fn grade(&self, outcome: &str) -> Grade {
-        if self.pass.iter().any(|p| matches(p, outcome)) {
-            Grade::Pass
-        } else if self.non_strict.iter().any(|p| matches(p, outcome)) {
-            Grade::NonStrict
-        } else {
-            Grade::Violation
-        }
-    }
-
-    /// The expectation as reports print it.
-    pub fn describe(&self) -> String {
-        let mut s = self.pass.join(" or ");
-        if !self.non_strict.is_empty() {
-            s.push_str(&format!(" (NON-STRICT: {})", self.non_strict.join(" or ")));
-        }
-        s
     }
 }
 
-/// Whether `outcome` matches `pattern` (exact, or prefix before a trailing `*`).
-pub fn matches(pattern: &str, outcome: &str) -> bool {
-    match pattern.strip_suffix('*') {
-        Some(prefix) => outcome.starts_with(prefix),
-        None => pattern == outcome,
-    }
-}
-
-/// One step.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Step {
-    // ---- control actions ----
-    /// Deletes a user.
-    DeleteUser {
-        /// Alias.
-        user: String,
-    },
-    /// Merges a partial policy document into the server's policies.
-    SetPolicy {
-        /// The partial document (as `PUT /control/policies` takes it).
-        policy: toml::Table,
-        /// `accepted` or `refused`.
-        #[serde(default = "accepted")]
-        expect: String,
-    },
-    /// Checks one policy value (dotted path, e.g. `self_reset.provision_code_validity_secs`).
-    ExpectPolicy {
-        /// Dotted path.
-        path: String,
-        /// Expected value.
-        equals: toml::Value,
-    },
-    /// The administrator's Reprovision action on a node.
-    Reprovision {
-        /// Alias.
-        user: String,
-        /// Node (1-based).
-        #[serde(default = "node1")]
-        node: u16,
-        /// `accepted` or `refused`.
-        #[serde(default = "accepted")]
-        expect: String,
-    },
-    /// Reads the newest code (and URL) sent to a user from the outbox.
-    ReadCode {
-        /// Alias.
-        user: String,
-        /// Variable for the code.
-        save: String,
-        /// Variable for the URL the message carried, if any.
-        #[serde(default)]
-        save_url: Option<String>,
-    },
-    /// Checks the newest message sent to a user.
-    ExpectOutbox {
-        /// Alias.
-        user: String,
-        /// `alert` or `string`.
-        #[serde(default)]
-        transport: Option<String>,
-        /// The URL must start with this.
-        #[serde(default)]
-        url_prefix: Option<String>,
-        /// Number of messages expected in total (0: none sent).
-        #[serde(default)]
-        count: Option<usize>,
-    },
-    /// Moves the target's clock forward.
-    Advance {
-        /// Seconds.
-        seconds: u64,
-    },
-    /// Checks the server log written since the case started (or the last `mark_log`).
-    ExpectLog {
-        /// The exact line (or a substring with `partial = true`).
-        text: String,
-        /// Only lines from this node.
-        #[serde(default)]
-        node: Option<u16>,
-        /// The line must NOT be there.
-        #[serde(default)]
-        absent: bool,
-        /// Substring match instead of the exact line.
-        #[serde(default)]
-        partial: bool,
-    },
-    /// Later `expect_log` steps only look at lines written after this point.
-    MarkLog,
-
-    // ---- mobile actions ----
-    /// The app's Provision request.
-    Provision {
-        /// Alias (an undeclared alias is a user the server does not hold).
-        user: String,
-        /// The code presented.
-        code: String,
-        /// Node.
-        #[serde(default = "node1")]
-        node: u16,
-        /// `<DeviceOS>` sent; by default only where the profile's clients send one.
-        #[serde(default)]
-        device_os: Option<String>,
-        /// Another spelling of the action (WIRE-2); the profile's by default.
-        #[serde(default)]
-        action: Option<String>,
-        /// Variable for the device id of a successful reply.
-        #[serde(default)]
-        save_device: Option<String>,
-        /// Prefix for the reply's variables (`<p>.outcome`, `.status`, `.body`, …).
-        #[serde(default)]
-        save_reply: Option<String>,
-        /// Outcomes graded PASS.
-        #[serde(default = "pass")]
-        expect: OneOrMany,
-        /// Outcomes graded NON-STRICT.
-        #[serde(default)]
-        non_strict: Vec<String>,
-    },
-    /// The app's SecurityStrings download.
-    Strings {
-        /// Alias.
-        user: String,
-        /// Device id presented.
-        device: String,
-        /// Node.
-        #[serde(default = "node1")]
-        node: u16,
-        /// Whether the request names the user (`<Username>`); the profile decides by
-        /// default (SS-2 probes a request naming someone else).
-        #[serde(default)]
-        send_username: Option<bool>,
-        /// Variable for the `<SecurityStrings>` text, as the server wrote it.
-        #[serde(default)]
-        save: Option<String>,
-        /// Prefix for the reply's variables.
-        #[serde(default)]
-        save_reply: Option<String>,
-        /// Outcomes graded PASS.
-        #[serde(default = "pass")]
-        expect: OneOrMany,
-        /// Outcomes graded NON-STRICT.
-        #[serde(default)]
-        non_strict: Vec<String>,
-    },
-    /// TokenIndex.
-    TokenIndex {
-        /// Alias.
-        user: String,
-        /// Device id presented.
-        device: String,
-        /// Node.
-        #[serde(default = "node1")]
-        node: u16,
-        /// The index a PASS must carry.
-        #[serde(default)]
-        equals: Option<u32>,
-        /// Outcomes graded PASS.
-        #[serde(default = "pass")]
-        expect: OneOrMany,
-        /// Outcomes graded NON-STRICT.
-        #[serde(default)]
-        non_strict: Vec<String>,
-    },
-    /// An agent's login with the OTC computed from a saved string and the user's PIN.
-    Login {
-        /// Alias.
-        user: String,
-        /// Variable holding the strings (from a `strings` step).
-        strings: String,
-        /// Index of the string to use (1-based).
-        index: usize,
-        /// Node.
-        #[serde(default = "node1")]
-        node: u16,
-        /// Agent secret sent.
-        #[serde(default = "agent_secret")]
-        secret: String,
-        /// Prefix for the reply's variables.
-        #[serde(default)]
-        save_reply: Option<String>,
-        /// Outcomes graded PASS.
-        #[serde(default = "pass")]
-        expect: OneOrMany,
-        /// Outcomes graded NON-STRICT.
-        #[serde(default)]
-        non_strict: Vec<String>,
-    },
-    /// A ping.
-    Ping {
-        /// Node.
-        #[serde(default = "node1")]
-        node: u16,
-        /// Outcomes graded PASS.
-        #[serde(default = "pass")]
-        expect: OneOrMany,
-        /// Outcomes graded NON-STRICT.
-        #[serde(default)]
-        non_strict: Vec<String>,
-    },
-    /// The app's Site ID lookup.
-    Ssd {
-        /// The Site ID.
-        site_id: String,
-        /// A PASS must name this node's port.
-        #[serde(default)]
-        port_of_node: Option<u16>,
-        /// Outcomes graded PASS.
-        #[serde(default = "pass")]
-        expect: OneOrMany,
-        /// Outcomes graded NON-STRICT.
-        #[serde(default)]
-        non_strict: Vec<String>,
-    },
-    /// The self-service page `/reset/provision.jsp`.
-    SelfProvision {
-        /// Alias.
-        user: String,
-        /// Node.
-        #[serde(default = "node1")]
-        node: u16,
-        /// Prefix for the reply's variables.
-        #[serde(default)]
-        save_reply: Option<String>,
-        /// Outcomes graded PASS.
-        #[serde(default = "pass")]
-        expect: OneOrMany,
-        /// Outcomes graded NON-STRICT.
-        #[serde(default)]
-        non_strict: Vec<String>,
-    },
-    /// The QR image of a payload; a PASS must decode back to the payload.
-    QrCode {
-        /// Payload.
-        text: String,
-        /// Node.
-        #[serde(default = "node1")]
-        node: u16,
-        /// Outcomes graded PASS.
-        #[serde(default = "pass")]
-        expect: OneOrMany,
-        /// Outcomes graded NON-STRICT.
-        #[serde(default)]
-        non_strict: Vec<String>,
-    },
-    /// A plain GET of a URL path on a node's root (e.g. the complete-URL landing page).
-    Get {
-        /// Path from the server root, e.g. `/smc/complete/...`.
-        path: String,
-        /// Node.
-        #[serde(default = "node1")]
-        node: u16,
-        /// Outcomes graded PASS.
-        #[serde(default = "pass")]
-        expect: OneOrMany,
-        /// Outcomes graded NON-STRICT.
-        #[serde(default)]
-        non_strict: Vec<String>,
-    },
-    /// A raw Agent-XML body (probes).
-    Raw {
-        /// The body.
-        body: String,
-        /// Node.
-        #[serde(default = "node1")]
-        node: u16,
-        /// Prefix for the reply's variables.
-        #[serde(default)]
-        save_reply: Option<String>,
-        /// Outcomes graded PASS.
-        #[serde(default = "pass")]
-        expect: OneOrMany,
-        /// Outcomes graded NON-STRICT.
-        #[serde(default)]
-        non_strict: Vec<String>,
-    },
-    /// `count` Provision requests with one code at once, spread over `nodes`; PASS when
-    /// exactly `passes` of them succeed (PC-9, CL-2).
-    ConcurrentProvision {
-        /// Alias.
-        user: String,
-        /// The code.
-        code: String,
-        /// Requests.
-        count: usize,
-        /// Nodes to spread over, round robin.
-        #[serde(default)]
-        nodes: Vec<u16>,
-        /// Successes required.
-        #[serde(default = "one")]
-        passes: usize,
-    },
-
-    // ---- checks on captured values ----
-    /// Checks saved strings: count, characters, index suffixes 01..count (SS-3, SS-6).
-    CheckStrings {
-        /// Variable holding the strings.
-        strings: String,
-        /// Strings expected.
-        #[serde(default = "ninety_nine")]
-        count: usize,
-        /// Characters before the index.
-        #[serde(default = "ten")]
-        chars: usize,
-        /// `numeric`, `upper`, `lower`, `mixed` or `alphanumeric`.
-        #[serde(default)]
-        charset: Option<String>,
-    },
-    /// Checks that a saved reply carried its policies in the profile's shape (WIRE-6).
-    CheckPoliciesShape {
-        /// Reply prefix (from `save_reply`).
-        reply: String,
-    },
-    /// Checks a policy item in a saved reply (POL-1).
-    CheckPolicy {
-        /// Reply prefix (from `save_reply`).
-        reply: String,
-        /// Policy `<Id>`.
-        policy: String,
-        /// Expected `<Content>`.
-        content: String,
-    },
-    /// Issues `samples` codes for a user and checks they look like PC-8 says: length,
-    /// alphabet, all distinct, no arithmetic sequence.
-    CheckCodes {
-        /// Alias.
-        user: String,
-        /// Codes to draw.
-        #[serde(default = "twelve")]
-        samples: usize,
-        /// Length.
-        #[serde(default = "ten")]
-        length: usize,
-        /// Digits only.
-        #[serde(default)]
-        numeric: bool,
-    },
-    /// Checks that a text does (not) contain another after substitution.
-    Contains {
-        /// Haystack.
-        text: String,
-        /// Needle.
-        needle: String,
-        /// Whether it must be there.
-        #[serde(default)]
-        present: bool,
-        /// What this shows, for the report.
-        what: String,
-    },
-    /// Records whether two saved replies can be told apart (status, error, body, timing):
-    /// a security observation, never judged (USR-3).
-    Oracle {
-        /// First reply prefix.
-        a: String,
-        /// Second reply prefix.
-        b: String,
-        /// What is compared, for the report.
-        what: String,
-    },
+/// One step of a case.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// What the step does, with its own fields.
+    pub action: Action,
+    /// `node`, when given (node 1 otherwise, or any node for `expect_log`).
+    pub node: Option<u16>,
+    /// `expect`, or the action's default when not given (empty if it takes none).
+    pub expect: Vec<String>,
+    /// `non_strict`.
+    pub non_strict: Vec<String>,
+    /// `save`.
+    pub save: Option<String>,
+    /// `save_reply`.
+    pub save_reply: Option<String>,
 }
 
 impl Step {
-    /// The step's name as written after `do =`.
+    /// The action's name as written after `do =`.
     pub fn name(&self) -> &'static str {
-        match self {
-            Step::DeleteUser { .. } => "delete_user",
-            Step::SetPolicy { .. } => "set_policy",
-            Step::ExpectPolicy { .. } => "expect_policy",
-            Step::Reprovision { .. } => "reprovision",
-            Step::ReadCode { .. } => "read_code",
-            Step::ExpectOutbox { .. } => "expect_outbox",
-            Step::Advance { .. } => "advance",
-            Step::ExpectLog { .. } => "expect_log",
-            Step::MarkLog => "mark_log",
-            Step::Provision { .. } => "provision",
-            Step::Strings { .. } => "strings",
-            Step::TokenIndex { .. } => "token_index",
-            Step::Login { .. } => "login",
-            Step::Ping { .. } => "ping",
-            Step::Ssd { .. } => "ssd",
-            Step::SelfProvision { .. } => "self_provision",
-            Step::QrCode { .. } => "qr_code",
-            Step::Get { .. } => "get",
-            Step::Raw { .. } => "raw",
-            Step::ConcurrentProvision { .. } => "concurrent_provision",
-            Step::CheckStrings { .. } => "check_strings",
-            Step::CheckPolicy { .. } => "check_policy",
-            Step::CheckPoliciesShape { .. } => "check_policies_shape",
-            Step::CheckCodes { .. } => "check_codes",
-            Step::Contains { .. } => "contains",
-            Step::Oracle { .. } => "oracle",
+        self.action.name()
+    }
+
+    /// The node addressed: `node`, or 1.
+    pub fn node(&self) -> u16 {
+        self.node.unwrap_or(1)
+    }
+
+    /// Every node the step addresses, for checking against the case's server.
+    pub fn nodes(&self) -> Vec<u16> {
+        self.action.nodes(self)
+    }
+
+    /// The acceptable outcomes (`expect` and `non_strict`).
+    pub fn grading(&self) -> Expect {
+        Expect::new(&self.expect, &self.non_strict)
+    }
+}
+
+impl Step {
+    /// Reads a step from its table: `do` names the action, the rest are its fields.
+    pub fn from_table(mut table: toml::Table) -> Result<Step, String> {
+        let name = match table.remove("do") {
+            Some(toml::Value::String(name)) => name,
+            Some(other) => {
+                return Err(format!(
+                    "`do` names the step's action as a string, not a {}",
+                    other.type_str()
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "missing field `do` (the step's action, one of {})",
+                    backticked(Action::NAMES.iter().copied())
+                ));
+            }
+        };
+        Action::parse(&name, table).unwrap_or_else(|| {
+            Err(format!(
+                "unknown action `{name}`, expected one of {}",
+                backticked(Action::NAMES.iter().copied())
+            ))
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Step {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Step::from_table(toml::Table::deserialize(d)?).map_err(de::Error::custom)
+    }
+}
+
+/// Reads a case's `steps`, each error naming the step's number.
+pub(crate) fn numbered<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Step>, D::Error> {
+    Vec::<toml::Table>::deserialize(d)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, table)| {
+            Step::from_table(table).map_err(|e| de::Error::custom(format!("step {}: {e}", i + 1)))
+        })
+        .collect()
+}
+
+/// Reads a step whose action is `T` from its fields (all but `do`).
+pub(crate) fn parse_as<T: StepAction>(name: &str, mut table: toml::Table) -> Result<Step, String> {
+    let own = field_names::<T>();
+    let shared = || T::SHARED.iter().map(|s| s.key());
+    if let Some(key) = table
+        .keys()
+        .find(|k| !own.contains(&k.as_str()) && !shared().any(|s| s == k.as_str()))
+    {
+        let known: Vec<&str> = own.iter().copied().chain(shared()).collect();
+        return Err(if known.is_empty() {
+            format!("unknown field `{key}`: a `{name}` step takes no fields")
+        } else {
+            format!(
+                "unknown field `{key}` in a `{name}` step, expected one of {}",
+                backticked(known.into_iter())
+            )
+        });
+    }
+    let mut take = |s: Shared| (s, table.remove(s.key()));
+    let node: Option<u16> = typed_field(name, take(Shared::Node))?;
+    let expect: Option<OneOrMany> = typed_field(name, take(Shared::Expect))?;
+    let non_strict: Option<Vec<String>> = typed_field(name, take(Shared::NonStrict))?;
+    let save: Option<String> = typed_field(name, take(Shared::Save))?;
+    let save_reply: Option<String> = typed_field(name, take(Shared::SaveReply))?;
+    let action: T = toml::Value::Table(table)
+        .try_into()
+        .map_err(|e| format!("`{name}`: {}", one_line(&e)))?;
+    // An action that grades outcomes has a default `expect`; others have none.
+    let default_expect = || {
+        T::SHARED
+            .contains(&Shared::Expect)
+            .then(|| T::DEFAULT_EXPECT.to_string())
+            .into_iter()
+            .collect()
+    };
+    let step = Step {
+        action: action.into(),
+        node,
+        expect: expect.map_or_else(default_expect, |e| e.0),
+        non_strict: non_strict.unwrap_or_default(),
+        save,
+        save_reply,
+    };
+    step.action
+        .check(&step)
+        .map_err(|e| format!("`{name}`: {e}"))?;
+    Ok(step)
+}
+
+/// An envelope field's value, typed.
+fn typed_field<V: DeserializeOwned>(
+    name: &str,
+    (field, value): (Shared, Option<toml::Value>),
+) -> Result<Option<V>, String> {
+    value
+        .map(|v| {
+            v.try_into().map_err(|e: toml::de::Error| {
+                format!("`{}` of a `{name}` step: {}", field.key(), one_line(&e))
+            })
+        })
+        .transpose()
+}
+
+/// A value error on one line (`invalid type: …, expected u64 in `seconds``).
+fn one_line(e: &toml::de::Error) -> String {
+    e.to_string().trim_end().replace('\n', " ")
+}
+
+/// `` `a`, `b`, `c` ``.
+fn backticked<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    names
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The field names serde reads for the struct `T` (the list its derive hands to
+/// `deserialize_struct`), so the envelope can name every field a step may take.
+fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
+    struct Probe<'a>(&'a mut Option<&'static [&'static str]>);
+
+    impl<'de> Deserializer<'de> for Probe<'_> {
+        type Error = de::value::Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("not a struct"))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = Some(fields);
+            Err(de::Error::custom("fields read"))
+        }
+
+        forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
         }
     }
 
-    /// Whether the step needs the target's clock.
-    pub fn needs_clock(&self) -> bool {
-        matches!(self, Step::Advance { .. })
-    }
-
-    /// The highest node index the step addresses.
-    pub fn max_node(&self) -> u16 {
-        match self {
-            Step::Reprovision { node, .. }
-            | Step::Provision { node, .. }
-            | Step::Strings { node, .. }
-            | Step::TokenIndex { node, .. }
-            | Step::Login { node, .. }
-            | Step::Ping { node, .. }
-            | Step::SelfProvision { node, .. }
-            | Step::QrCode { node, .. }
-            | Step::Get { node, .. }
-            | Step::Raw { node, .. } => *node,
-            Step::ExpectLog { node, .. } => node.unwrap_or(1),
-            Step::Ssd { port_of_node, .. } => port_of_node.unwrap_or(1),
-            Step::ConcurrentProvision { nodes, .. } => nodes.iter().copied().max().unwrap_or(1),
-            _ => 1,
-        }
-    }
+    let mut fields = None;
+    let _probed = T::deserialize(Probe(&mut fields));
+    fields.unwrap_or(&[])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn patterns_match_exactly_or_by_prefix() {
-        assert!(matches("PASS", "PASS"));
-        assert!(!matches("PASS", "PASSED"));
-        assert!(matches("FAIL:*", "FAIL:PROVISION_FAILURE"));
-        assert!(!matches("FAIL:*", "HTTP:500"));
+    #[derive(Deserialize)]
+    struct W {
+        #[serde(deserialize_with = "numbered")]
+        steps: Vec<Step>,
+    }
+
+    fn parse(steps: &str) -> Result<Vec<Step>, String> {
+        toml::from_str::<W>(&format!("steps = [{steps}]"))
+            .map(|w| w.steps)
+            .map_err(|e| e.to_string())
     }
 
     #[test]
-    fn expect_grades() {
-        let e = Expect::new(
-            &OneOrMany(vec!["FAIL:PROVISION_FAILURE".into()]),
-            &["FAIL:*".into()],
-        );
-        assert_eq!(e.grade("FAIL:PROVISION_FAILURE"), Grade::Pass);
-        assert_eq!(e.grade("FAIL:BAD_REQUEST"), Grade::NonStrict);
-        assert_eq!(e.grade("PASS"), Grade::Violation);
-        assert_eq!(e.describe(), "FAIL:PROVISION_FAILURE (NON-STRICT: FAIL:*)");
-    }
-
-    #[test]
-    fn steps_parse_from_toml() {
-        #[derive(Deserialize)]
-        struct W {
-            steps: Vec<Step>,
-        }
-        let w: W = toml::from_str(
-            r#"steps = [
-                { do = "provision", user = "u", code = "${code}", expect = "FAIL:PROVISION_FAILURE", non_strict = ["FAIL:*"] },
-                { do = "mark_log" },
-                { do = "set_policy", policy = { self_reset = { provision_code_validity_secs = 9 } }, expect = "refused" },
-            ]"#,
+    fn steps_parse_into_envelope_and_action() {
+        let steps = parse(
+            r#"{ do = "provision", user = "u", code = "${code}", node = 2, expect = "FAIL:PROVISION_FAILURE", non_strict = ["FAIL:*"] },
+               { do = "mark_log" },
+               { do = "set_policy", policy = { self_reset = { provision_code_validity_secs = 9 } }, expect = "refused" },
+               { do = "ping" },
+               { do = "read_code", user = "u", save = "code" }"#,
         )
         .unwrap();
-        assert_eq!(w.steps.len(), 3);
-        assert_eq!(w.steps[0].name(), "provision");
-        let bad = toml::from_str::<W>(
-            r#"steps = [{ do = "provision", user = "u", code = "c", colour = 1 }]"#,
+        assert_eq!(steps.len(), 5);
+        assert_eq!(steps[0].name(), "provision");
+        assert_eq!(steps[0].node(), 2);
+        assert_eq!(steps[0].expect, ["FAIL:PROVISION_FAILURE"]);
+        assert_eq!(steps[0].non_strict, ["FAIL:*"]);
+        assert_eq!(steps[2].expect, ["refused"]);
+        assert_eq!(
+            (steps[3].node(), steps[3].expect.clone()),
+            (1, vec!["PASS".into()])
         );
-        assert!(bad.is_err());
-        let bad = toml::from_str::<W>(r#"steps = [{ do = "fly" }]"#);
-        assert!(bad.is_err());
+        assert_eq!(steps[4].save.as_deref(), Some("code"));
+        assert!(steps[1].expect.is_empty());
+    }
+
+    #[test]
+    fn unknown_fields_name_every_field_the_step_takes() {
+        let err = parse(r#"{ do = "provision", user = "u", code = "c", colour = 1 }"#).unwrap_err();
+        assert!(
+            err.contains("unknown field `colour` in a `provision` step, expected one of `user`, `code`, `device_os`, `action`, `save_device`, `node`, `expect`, `non_strict`, `save_reply`"),
+            "{err}"
+        );
+        // An envelope field the action does not take is unknown too.
+        let err = parse(r#"{ do = "ping", save = "x" }"#).unwrap_err();
+        assert!(
+            err.contains("unknown field `save` in a `ping` step, expected one of `node`, `expect`, `non_strict`"),
+            "{err}"
+        );
+        let err = parse(r#"{ do = "mark_log", node = 1 }"#).unwrap_err();
+        assert!(err.contains("a `mark_log` step takes no fields"), "{err}");
+    }
+
+    #[test]
+    fn missing_and_mistyped_fields_and_unknown_actions_are_clear() {
+        let err = parse(r#"{ do = "fly" }"#).unwrap_err();
+        assert!(
+            err.contains("unknown action `fly`, expected one of `delete_user`"),
+            "{err}"
+        );
+        let err = parse(r#"{ user = "u" }"#).unwrap_err();
+        assert!(err.contains("missing field `do`"), "{err}");
+        let err = parse(r#"{ do = "read_code", user = "u" }"#).unwrap_err();
+        assert!(
+            err.contains("step 1: `read_code`: missing field `save`"),
+            "{err}"
+        );
+        let err = parse(r#"{ do = "provision", code = "c" }"#).unwrap_err();
+        assert!(
+            err.contains("step 1: `provision`: missing field `user`"),
+            "{err}"
+        );
+        let err = parse(r#"{ do = "ping", node = "two" }"#).unwrap_err();
+        assert!(err.contains("`node` of a `ping` step"), "{err}");
+        let err = parse(r#"{ do = "ping" }, { do = "advance", seconds = "x" }"#).unwrap_err();
+        assert!(
+            err.contains(
+                "step 2: `advance`: invalid type: string \"x\", expected u64 in `seconds`"
+            ),
+            "{err}"
+        );
+        let err = parse(r#"{ do = "reprovision", user = "u", expect = "PASS" }"#).unwrap_err();
+        assert!(
+            err.contains(r#"`expect` is "accepted" or "refused""#),
+            "{err}"
+        );
+        // The error still points into the suite.
+        assert!(err.contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn every_action_has_its_row_in_the_scenarios_readme() {
+        let readme = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../scenarios/README.md"
+        ));
+        for name in Action::NAMES {
+            assert!(readme.contains(&format!("| `{name}` |")), "{name}");
+        }
     }
 }

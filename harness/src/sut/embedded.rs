@@ -52,7 +52,7 @@ pub async fn prepare(
         .collect();
     Ok(CaseEnv {
         nodes,
-        control,
+        control: Some(control),
         agent_secret,
         site_id,
         user_suffix: String::new(),

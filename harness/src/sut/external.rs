@@ -1,18 +1,20 @@
 //! An external target: a running reference server (or another server with the same
 //! control API) reached by URL. Nodes come from `--target` (repeatable) or a target TOML;
 //! with one node URL and a control API, the other nodes are discovered from
-//! `/control/nodes`. Cases run one after another; each gets unique usernames and has its
-//! policy changes put back when it ends.
+//! `/control/nodes`. With a control API it offers control, clock and policies; without
+//! one, only what needs nothing but the nodes runs. Cases run one after another; each
+//! gets unique usernames and has its policy changes put back when it ends.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde::Deserialize;
 
+use super::offer::{Nodes, Offer, SessionSharing};
 use super::{CONTROL_TIMEOUT, CaseEnv, PrepareError};
 use crate::control::ControlClient;
 use crate::emulator::Endpoint;
-use crate::report::TargetInfo;
-use crate::scenario::{Case, Sharing};
+use crate::scenario::Capability;
 
 /// A target TOML file (`--target FILE.toml`).
 #[derive(Debug, Clone, Deserialize)]
@@ -136,47 +138,44 @@ impl ExternalSpec {
         })
     }
 
+    /// What the target offers: the reference server's control API brings control of
+    /// users, codes and log, of the clock and of policies.
+    pub fn offer(&self) -> Offer {
+        let capabilities = match self.control {
+            Some(_) => [
+                Capability::ControlApi,
+                Capability::ClockControl,
+                Capability::PolicyControl,
+            ]
+            .into(),
+            None => BTreeSet::new(),
+        };
+        Offer {
+            capabilities,
+            nodes: Nodes::Exactly(self.nodes.len()),
+            session_sharing: match self.session_sharing {
+                Some(true) => SessionSharing::On,
+                Some(false) => SessionSharing::Off,
+                None => SessionSharing::Unknown,
+            },
+        }
+    }
+
+    /// Prepares a case the offer covers (checked by the caller).
     pub(super) async fn prepare(
         &self,
-        case: &Case,
         case_index: usize,
         attempt: u32,
     ) -> Result<CaseEnv, PrepareError> {
-        let Some(control) = self.control.clone() else {
-            return Err(PrepareError::Unsupported(
-                "target has no control API (--control-url/--control-token): cannot create users or read codes".into(),
-            ));
+        let restore_policies = match &self.control {
+            Some(control) => Some(
+                control
+                    .policies()
+                    .await
+                    .map_err(|e| PrepareError::Environment(format!("control API: {e}")))?,
+            ),
+            None => None,
         };
-        let need = case.server.nodes.max(1);
-        if usize::from(need) > self.nodes.len() {
-            return Err(PrepareError::Unsupported(format!(
-                "case needs {need} nodes; the target has {}",
-                self.nodes.len()
-            )));
-        }
-        let wanted = match case.server.session_sharing {
-            Sharing::Any => None,
-            Sharing::On => Some(true),
-            Sharing::Off => Some(false),
-        };
-        if let Some(wanted) = wanted
-            && need > 1
-            && self.session_sharing != Some(wanted)
-        {
-            let have = match self.session_sharing {
-                Some(true) => "on",
-                Some(false) => "off",
-                None => "unknown",
-            };
-            return Err(PrepareError::Unsupported(format!(
-                "case needs session sharing {}; the target's is {have}",
-                if wanted { "on" } else { "off" }
-            )));
-        }
-        let policies = control
-            .policies()
-            .await
-            .map_err(|e| PrepareError::Environment(format!("control API: {e}")))?;
         let nodes = self
             .nodes
             .iter()
@@ -188,37 +187,23 @@ impl ExternalSpec {
             .collect();
         Ok(CaseEnv {
             nodes,
-            control,
+            control: self.control.clone(),
             agent_secret: self.agent_secret.clone(),
             site_id: self.site_id.clone(),
             // Unique per attempt too: a rerun must not meet the first attempt's users.
             user_suffix: format!("-{}-{case_index}-{attempt}", self.run_tag),
-            restore_policies: Some(policies),
+            restore_policies,
             server: None,
         })
     }
 
-    pub(super) fn info(&self) -> TargetInfo {
-        let mut capabilities = Vec::new();
-        if self.control.is_some() {
-            capabilities.extend(["control".to_string(), "clock".to_string()]);
-        }
-        capabilities.push(format!("nodes:{}", self.nodes.len()));
-        capabilities.push(match self.session_sharing {
-            Some(true) => "session-sharing:on".into(),
-            Some(false) => "session-sharing:off".into(),
-            None => "session-sharing:unknown".into(),
-        });
+    /// The node URLs and the control URL, as the report lists them.
+    pub(super) fn report_nodes(&self) -> Vec<String> {
         let mut nodes = self.nodes.clone();
         if let Some(url) = &self.control_url {
             nodes.push(format!("control: {url}"));
         }
-        TargetInfo {
-            kind: "external".into(),
-            nodes,
-            capabilities,
-            defects: Vec::new(),
-        }
+        nodes
     }
 }
 

@@ -1,11 +1,12 @@
 //! Where cases run. The embedded target starts a fresh reference server per case (its
 //! own nodes, session sharing and clock), so cases run in parallel and each moves its own
-//! clock. An external target is a running server reached by URL, with its control API;
-//! cases it cannot serve (too few nodes, other session sharing, no control) are SKIPPED
-//! with the reason.
+//! clock. An external target is a running server reached by URL, with or without its
+//! control API. Each target declares what it offers ([`Offer`]); a case needing what the
+//! target lacks (a capability, nodes, session sharing) is SKIPPED, naming it.
 
 pub mod embedded;
 pub mod external;
+pub mod offer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,8 +18,9 @@ use crate::control::ControlClient;
 use crate::emulator::Endpoint;
 use crate::profile::WireProfile;
 use crate::report::TargetInfo;
-use crate::scenario::Case;
+use crate::scenario::{Capability, Case};
 pub use external::{ExternalSpec, TargetFileError};
+pub use offer::Offer;
 
 /// Timeout of control API calls.
 pub const CONTROL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -53,8 +55,8 @@ pub enum PrepareError {
 pub struct CaseEnv {
     /// Node endpoints, index 0 = node 1.
     pub nodes: Vec<Endpoint>,
-    /// The control API.
-    pub control: ControlClient,
+    /// The control API, when the target has one.
+    pub control: Option<ControlClient>,
     /// The agent secret for login.
     pub agent_secret: String,
     /// The Site ID.
@@ -70,8 +72,8 @@ pub struct CaseEnv {
 impl CaseEnv {
     /// Stops what the case started and puts back what it changed.
     pub async fn finish(self) {
-        if let Some(policies) = self.restore_policies
-            && let Err(e) = self.control.set_policies(policies).await
+        if let (Some(policies), Some(control)) = (self.restore_policies, &self.control)
+            && let Err(e) = control.set_policies(policies).await
         {
             tracing::warn!("could not restore the target's policies: {e}");
         }
@@ -82,19 +84,23 @@ impl CaseEnv {
 }
 
 impl TargetSpec {
-    /// Prepares the target for attempt `attempt` at one case.
+    /// Prepares the target for attempt `attempt` at one case; a case needing what the
+    /// target does not offer is [`PrepareError::Unsupported`], naming it.
     pub async fn prepare(
         &self,
         case: &Case,
         case_index: usize,
         attempt: u32,
     ) -> Result<CaseEnv, PrepareError> {
+        if let Some(why) = self.offer().lacks(&case.needs()) {
+            return Err(PrepareError::Unsupported(why));
+        }
         match self {
             TargetSpec::Embedded {
                 defects,
                 wire_profile,
             } => embedded::prepare(defects, wire_profile, case).await,
-            TargetSpec::External(spec) => spec.prepare(case, case_index, attempt).await,
+            TargetSpec::External(spec) => spec.prepare(case_index, attempt).await,
         }
     }
 
@@ -103,21 +109,62 @@ impl TargetSpec {
         matches!(self, TargetSpec::Embedded { .. })
     }
 
+    /// What the target offers.
+    pub fn offer(&self) -> Offer {
+        match self {
+            TargetSpec::Embedded { .. } => Offer {
+                capabilities: [
+                    Capability::ControlApi,
+                    Capability::ClockControl,
+                    Capability::PolicyControl,
+                ]
+                .into(),
+                nodes: offer::Nodes::AsDeclared,
+                session_sharing: offer::SessionSharing::AsDeclared,
+            },
+            TargetSpec::External(spec) => spec.offer(),
+        }
+    }
+
     /// What the report says about the target.
     pub fn info(&self) -> TargetInfo {
+        let capabilities = self.offer().labels();
         match self {
             TargetSpec::Embedded { defects, .. } => TargetInfo {
                 kind: "embedded".into(),
                 nodes: vec!["a fresh reference server per case, on loopback".into()],
-                capabilities: vec![
-                    "control".into(),
-                    "clock".into(),
-                    "nodes:any".into(),
-                    "session-sharing:any".into(),
-                ],
+                capabilities,
                 defects: defects.iter().map(|d| d.name().to_string()).collect(),
             },
-            TargetSpec::External(spec) => spec.info(),
+            TargetSpec::External(spec) => TargetInfo {
+                kind: "external".into(),
+                nodes: spec.report_nodes(),
+                capabilities,
+                defects: Vec::new(),
+            },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::read::parse_suite;
+
+    #[tokio::test]
+    async fn a_case_needing_what_the_embedded_target_lacks_is_unsupported_naming_it() {
+        let text = "suite = \"s\"\ntitle = \"t\"\n[[case]]\nid = \"c\"\ntitle = \"t\"\nrules = [\"PC-2\"]\nlevel = \"MUST\"\nrequires = [\"mail-sink\"]\nsteps = [{ do = \"ping\" }]\n";
+        let case = parse_suite(text, "s.toml").unwrap().cases.remove(0);
+        let target = TargetSpec::Embedded {
+            defects: DefectSet::default(),
+            wire_profile: Arc::new(WireProfile::resolve("mobile-3.6").unwrap()),
+        };
+        let Err(PrepareError::Unsupported(why)) = target.prepare(&case, 0, 1).await else {
+            panic!("prepared a case needing a mail sink");
+        };
+        assert_eq!(
+            why,
+            "case needs capability mail-sink (an SMTP sink that catches sent messages), which this target lacks"
+        );
     }
 }

@@ -1,36 +1,155 @@
-//! Step implementations, by kind: control actions ([`control`]), mobile actions
-//! ([`mobile`]) and checks on captured values ([`checks`]). One match dispatches them.
+//! The step actions, one module per action (as mini-redis's `cmd/`): `<name>.rs` holds
+//! the action's fields (read by serde), what it needs of the target, the nodes it
+//! addresses, its load-time checks, its run and its grading. [`actions!`] turns the list
+//! below into the [`Action`] enum and everything dispatched on it (name, parse, needs,
+//! nodes, checks, run), so adding an action is one new file and one line in that list.
+//! [`common`] holds what several actions share (grading an exchange, control-API errors).
 
-mod checks;
-mod control;
-mod mobile;
+pub(crate) mod common;
+
+use serde::de::DeserializeOwned;
 
 use super::case::{CaseRun, StepResult};
 use crate::report::TranscriptEntry;
-use crate::scenario::Step;
+use crate::scenario::Capability;
+use crate::scenario::step::{Shared, Step, parse_as};
 use crate::verdict::Verdict;
 
+/// What every action provides besides its fields. Defaults fit an action that takes no
+/// envelope field, needs nothing of the target and addresses `node` (if it takes it).
+pub(crate) trait StepAction: DeserializeOwned + Into<Action> {
+    /// The envelope fields the action takes, beyond its own (`node`, `expect`, …).
+    const SHARED: &'static [Shared] = &[];
+    /// `expect` when the step gives none, for an action that takes it.
+    const DEFAULT_EXPECT: &'static str = "PASS";
+    /// What the target must offer for the step to run; a case needing what its target
+    /// lacks is SKIPPED.
+    const NEEDS: &'static [Capability] = &[];
+
+    /// Every node the step addresses, checked against the case's server at load.
+    fn nodes(&self, step: &Step) -> Vec<u16> {
+        step.node.into_iter().collect()
+    }
+
+    /// Checks at load beyond the fields' types.
+    fn check(&self, _step: &Step) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Takes the step and grades it; `Err` ends the step early with its result (so `?`
+    /// works on unset variables and unreachable targets).
+    async fn run(&self, step: &Step, run: &mut CaseRun<'_>) -> Result<StepResult, StepResult>;
+}
+
+/// Declares the action modules and the [`Action`] enum over them, and dispatches every
+/// [`StepAction`] item through it. Each line is `module => Type,`; the module's name is
+/// the action's name in a suite (`do = "module"`).
+macro_rules! actions {
+    ($($module:ident => $action:ident,)+) => {
+        $(pub mod $module;)+
+
+        /// What a step does: one variant per action, each the action's own fields.
+        #[derive(Debug, Clone)]
+        pub enum Action {
+            $(
+                #[doc = concat!("`do = \"", stringify!($module), "\"`")]
+                $action($module::$action),
+            )+
+        }
+
+        $(
+            impl From<$module::$action> for Action {
+                fn from(action: $module::$action) -> Self {
+                    Action::$action(action)
+                }
+            }
+        )+
+
+        impl Action {
+            /// Every action's name, as `do =` spells it.
+            pub const NAMES: &[&str] = &[$(stringify!($module)),+];
+
+            /// The action's name, as `do =` spells it.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(Action::$action(_) => stringify!($module),)+
+                }
+            }
+
+            /// What the target must offer for the step to run.
+            pub fn needs(&self) -> &'static [Capability] {
+                match self {
+                    $(Action::$action(_) => <$module::$action as StepAction>::NEEDS,)+
+                }
+            }
+
+            /// Reads the step of action `name` from its other fields; `None` when no
+            /// action has that name.
+            pub(crate) fn parse(name: &str, table: toml::Table) -> Option<Result<Step, String>> {
+                match name {
+                    $(stringify!($module) => Some(parse_as::<$module::$action>(name, table)),)+
+                    _ => None,
+                }
+            }
+
+            pub(crate) fn nodes(&self, step: &Step) -> Vec<u16> {
+                match self {
+                    $(Action::$action(a) => a.nodes(step),)+
+                }
+            }
+
+            pub(crate) fn check(&self, step: &Step) -> Result<(), String> {
+                match self {
+                    $(Action::$action(a) => a.check(step),)+
+                }
+            }
+
+            async fn run(&self, step: &Step, run: &mut CaseRun<'_>) -> StepResult {
+                let result = match self {
+                    $(Action::$action(a) => a.run(step, run).await,)+
+                };
+                result.unwrap_or_else(|early| early)
+            }
+        }
+    };
+}
+
+actions! {
+    // control actions, through the target's control API
+    delete_user => DeleteUser,
+    set_policy => SetPolicy,
+    expect_policy => ExpectPolicy,
+    reprovision => Reprovision,
+    read_code => ReadCode,
+    expect_outbox => ExpectOutbox,
+    advance => Advance,
+    expect_log => ExpectLog,
+    mark_log => MarkLog,
+    // mobile actions, through the emulator
+    provision => Provision,
+    strings => Strings,
+    token_index => TokenIndex,
+    login => Login,
+    ping => Ping,
+    ssd => Ssd,
+    self_provision => SelfProvision,
+    qr_code => QrCode,
+    get => Get,
+    raw => Raw,
+    concurrent_provision => ConcurrentProvision,
+    // checks on captured values
+    check_strings => CheckStrings,
+    check_policies_shape => CheckPoliciesShape,
+    check_policy => CheckPolicy,
+    check_codes => CheckCodes,
+    contains => Contains,
+    oracle => Oracle,
+}
+
 impl CaseRun<'_> {
-    /// Runs one step and grades it.
+    /// Runs one step, grades it and records the grading.
     pub(crate) async fn run_step(&mut self, step: &Step) -> StepResult {
-        let result = match step {
-            Step::DeleteUser { .. }
-            | Step::SetPolicy { .. }
-            | Step::ExpectPolicy { .. }
-            | Step::Reprovision { .. }
-            | Step::ReadCode { .. }
-            | Step::ExpectOutbox { .. }
-            | Step::Advance { .. }
-            | Step::ExpectLog { .. }
-            | Step::MarkLog => self.control_step(step).await,
-            Step::CheckStrings { .. }
-            | Step::CheckPolicy { .. }
-            | Step::CheckPoliciesShape { .. }
-            | Step::CheckCodes { .. }
-            | Step::Contains { .. }
-            | Step::Oracle { .. } => self.check_step(step).await,
-            _ => self.mobile_step(step).await,
-        };
+        let result = step.action.run(step, self).await;
         self.record_check(step.name(), &result);
         result
     }
@@ -52,19 +171,5 @@ impl CaseRun<'_> {
             actual: actual.clone(),
             verdict,
         });
-    }
-}
-
-/// Builds a PASS or a violation from a condition.
-pub(crate) fn judge(
-    ok: bool,
-    expected: impl Into<String>,
-    actual: impl Into<String>,
-) -> StepResult {
-    let (expected, actual) = (expected.into(), actual.into());
-    if ok {
-        StepResult::Pass { expected, actual }
-    } else {
-        StepResult::Violation { expected, actual }
     }
 }
