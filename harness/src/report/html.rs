@@ -382,7 +382,7 @@ mod tests {
         let html = render_html(&report);
         for c in &report.cases {
             for e in &c.transcript {
-                if let TranscriptEntry::Exchange {
+                if let TranscriptEntry::Http {
                     request, response, ..
                 } = e
                 {

@@ -77,7 +77,7 @@ fn pre(body: &str) -> String {
 
 fn entry(o: &mut String, e: &TranscriptEntry) -> std::fmt::Result {
     match e {
-        TranscriptEntry::Exchange {
+        TranscriptEntry::Http {
             step,
             action,
             node,

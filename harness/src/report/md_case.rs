@@ -62,7 +62,7 @@ pub(crate) fn transcript(o: &mut String, c: &CaseReport) -> std::fmt::Result {
 
 fn entry(o: &mut String, e: &TranscriptEntry) -> std::fmt::Result {
     match e {
-        TranscriptEntry::Exchange {
+        TranscriptEntry::Http {
             step,
             action,
             node,

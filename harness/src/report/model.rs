@@ -62,8 +62,6 @@ pub enum RunStatus {
     Complete,
     /// Stopped by SIGINT/SIGTERM; unrun cases are NOT-RUN.
     Interrupted,
-    /// Stopped because the target died; unrun cases are NOT-RUN.
-    Aborted,
 }
 
 /// The system under test.
@@ -191,8 +189,10 @@ pub struct CaseReport {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TranscriptEntry {
-    /// An HTTP exchange with a node, as the mobile app or an agent would make it.
-    Exchange {
+    /// An HTTP request to a node and its reply, as the mobile app or an agent would make
+    /// it (the emulator's `Exchange`, as a report records it). JSON kind `exchange`.
+    #[serde(rename = "exchange")]
+    Http {
         /// Step number (1-based).
         step: usize,
         /// What the step did, e.g. `provision on node 1`.

@@ -14,7 +14,7 @@ fn exchange(
     status: Option<u16>,
     response: &str,
 ) -> TranscriptEntry {
-    TranscriptEntry::Exchange {
+    TranscriptEntry::Http {
         step,
         action: action.into(),
         node: Some(1),
@@ -123,7 +123,7 @@ fn pass_case() -> CaseReport {
 }
 
 fn fail_case() -> CaseReport {
-    let second = TranscriptEntry::Exchange {
+    let second = TranscriptEntry::Http {
         step: 3,
         action: "provision again with the same code".into(),
         node: Some(1),
@@ -322,7 +322,13 @@ pub(crate) fn sample_report() -> RunReport {
         target: TargetInfo {
             kind: "external".into(),
             nodes: s(&[NODE1, "http://127.0.0.1:8081/pinsafe"]),
-            capabilities: s(&["control", "clock", "nodes:2", "session-sharing:off"]),
+            capabilities: s(&[
+                "control-api",
+                "clock-control",
+                "policy-control",
+                "nodes:2",
+                "session-sharing:off",
+            ]),
             defects: Vec::new(),
         },
         profile: ProfileInfo {

@@ -21,13 +21,12 @@ pub(crate) const VERDICTS: [Verdict; 7] = [
 /// The tag that marks a security probe.
 pub(crate) const SECURITY_TAG: &str = "security";
 
-/// `running`, `complete`, `interrupted` or `aborted` (the JSON spelling).
+/// `running`, `complete` or `interrupted` (the JSON spelling).
 pub(crate) fn status_str(status: RunStatus) -> &'static str {
     match status {
         RunStatus::Running => "running",
         RunStatus::Complete => "complete",
         RunStatus::Interrupted => "interrupted",
-        RunStatus::Aborted => "aborted",
     }
 }
 
@@ -134,7 +133,7 @@ pub(crate) fn transcript(entries: &[TranscriptEntry]) -> String {
     for e in entries {
         // Writing into a String cannot fail.
         let _ = match e {
-            TranscriptEntry::Exchange {
+            TranscriptEntry::Http {
                 step,
                 action,
                 node,

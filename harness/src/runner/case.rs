@@ -345,7 +345,7 @@ impl<'a> CaseRun<'a> {
 
 fn redact_entry(r: &Redactor, entry: TranscriptEntry) -> TranscriptEntry {
     match entry {
-        TranscriptEntry::Exchange {
+        TranscriptEntry::Http {
             step,
             action,
             node,
@@ -357,7 +357,7 @@ fn redact_entry(r: &Redactor, entry: TranscriptEntry) -> TranscriptEntry {
             outcome,
             app_message,
             elapsed_ms,
-        } => TranscriptEntry::Exchange {
+        } => TranscriptEntry::Http {
             step,
             action: r.redact(&action),
             node,

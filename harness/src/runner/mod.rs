@@ -114,7 +114,6 @@ pub fn refresh(report: &mut RunReport, elapsed_ms: u64) {
     }
     s.exit_code = exit_code(report.cases.iter().map(|c| c.verdict));
     if report.status == RunStatus::Interrupted
-        || report.status == RunStatus::Aborted
         || (!report.waiver_problems.is_empty() && s.exit_code != exit::CONFORMANCE_FAILURE)
     {
         s.exit_code = exit::ENVIRONMENT;

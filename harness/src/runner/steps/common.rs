@@ -98,7 +98,7 @@ impl CaseRun<'_> {
 
     /// Adds an exchange to the transcript.
     pub(crate) fn record_exchange(&mut self, x: &Exchange, what: &str) {
-        self.transcript.push(TranscriptEntry::Exchange {
+        self.transcript.push(TranscriptEntry::Http {
             step: self.step,
             action: what.to_string(),
             node: None,
