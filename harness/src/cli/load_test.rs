@@ -1,4 +1,4 @@
-//! `swivel-harness load --profile NAME [goose options]`: a goose 0.19 load test of one
+//! `swivel-harness load --persona NAME [goose options]`: a goose 0.19 load test of one
 //! persona, in-process. Goose's own options (users, increase rate, run time, test plan,
 //! iterations, report files, thresholds, request log, …) pass straight through. Default
 //! target: an embedded reference server with a pre-created user pool; otherwise the same
