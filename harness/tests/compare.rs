@@ -231,6 +231,7 @@ async fn slower_strings_fail_the_p99_gate_naming_the_transaction() {
         failures[0].starts_with("strings: p99 gate: "),
         "{failures:?}"
     );
+    println!("{}", failures[0]);
     let strings = c["transactions"]
         .as_array()
         .unwrap()

@@ -23,6 +23,7 @@ fn stand_in() -> String {
         "<script>/* {MARKER}: goose's chart library came from a CDN and was removed so this \
          page makes no network request; the charts are in {HTML_FILE}. */\
          var echarts={{init:function(el){{el.style.height='auto';el.style.width='auto';\
+         el.style.color='#222';el.style.padding='0.6em';\
          el.textContent='Chart left out so that this page makes no network request: \
          see {HTML_FILE} beside this file.';var n=function(){{}};\
          return {{setOption:n,resize:n,on:n,dispose:n}};}}}};</script>"
