@@ -63,9 +63,12 @@ fn rank(n: usize, p: f64) -> usize {
     (((p / 100.0) * n as f64).ceil() as usize).clamp(1, n)
 }
 
-/// The `p`-th percentile of one bootstrap resample of `sorted` (not empty).
+/// The `p`-th percentile of one bootstrap resample of `sorted` (0 when it is empty).
 pub fn resampled_percentile(sorted: &[u64], p: f64, rng: &mut StdRng) -> u64 {
     let n = sorted.len();
+    if n == 0 {
+        return 0;
+    }
     let r = rank(n, p);
     let u = beta(rng, r as f64, (n - r + 1) as f64);
     let index = ((u * n as f64) as usize).min(n - 1);
@@ -85,8 +88,8 @@ pub struct PercentileChange {
     pub high: f64,
 }
 
-/// The `p`-th percentile of two sorted, non-empty sample sets and the bootstrap
-/// interval ([`CONFIDENCE`]) of its change.
+/// The `p`-th percentile of two sorted sample sets and the bootstrap interval
+/// ([`CONFIDENCE`]) of its change (an empty set counts as 0).
 pub fn percentile_change(
     baseline: &[u64],
     new: &[u64],
@@ -169,5 +172,7 @@ mod tests {
         let shift = percentile_change(&base_sorted, &slower, 99.0, &mut rng);
         assert_eq!(shift.new - shift.baseline, 300);
         assert!(shift.low > 200.0 && shift.high < 400.0, "{shift:?}");
+        let none = percentile_change(&[], &base_sorted, 99.0, &mut rng);
+        assert_eq!(none.baseline, 0);
     }
 }

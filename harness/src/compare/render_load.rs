@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::load::{GateStatus, LatencyDelta, LoadComparison, LoadSide, TransactionDelta};
+use super::load::{LatencyDelta, LoadComparison, LoadSide, TransactionDelta};
 use super::page::{esc, md, page, status};
 
 fn verdict(c: &LoadComparison) -> &'static str {
@@ -244,14 +244,5 @@ pub fn html(c: &LoadComparison) -> String {
             body.push_str("</table>");
         }
     }
-    let failed = c
-        .transactions
-        .iter()
-        .any(|t| t.gates.iter().any(|g| g.status == GateStatus::Fail));
-    let title = format!(
-        "Load comparison: {}{}",
-        verdict(c),
-        if failed { " (a gate failed)" } else { "" }
-    );
-    page(&title, &body)
+    page(&format!("Load comparison: {}", verdict(c)), &body)
 }

@@ -1,9 +1,11 @@
 //! `report merge`: combines the request logs (`--request-log FILE --request-format json`)
 //! of several load shards into one exact report. Counts add up; percentiles are computed
 //! from the merged raw samples (every request's response time), never by averaging the
-//! shards' percentiles. Goose writes a second line with `update: true` when a transaction
-//! marks a request failed after the fact: that line turns a success into a failure and is
-//! not a request of its own.
+//! shards' percentiles. The logs are read as raw samples ([`super::samples`]), which
+//! `report merge --out` also writes, so a merged directory compares like one run. Goose
+//! writes a second line with `update: true` when a transaction marks a request failed
+//! after the fact: that line turns a success into a failure and is not a request of its
+//! own.
 
 use std::collections::BTreeMap;
 use std::path::Path;
