@@ -19,8 +19,11 @@
 //! - [`runner`]: selection, parallel execution, timeouts, reruns, waivers.
 //! - [`report`]: the one serde report model and its renderers.
 //! - [`redact`]: keeps secrets out of everything meant for sharing.
+//! - [`load_test`]: goose load personas, their raw samples and the self-contained load report.
+//! - [`compare`]: `report compare`: two load runs (gated) or two conformance runs.
 
 pub mod codec;
+pub mod compare;
 pub mod control;
 pub mod emulator;
 pub mod load_test;

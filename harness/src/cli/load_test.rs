@@ -2,9 +2,10 @@
 //! persona, in-process. Goose's own options (users, increase rate, run time, test plan,
 //! iterations, report files, thresholds, request log, …) pass straight through. Default
 //! target: an embedded reference server with a pre-created user pool; otherwise the same
-//! target flags as `run`, plus a user pool file where users cannot be created. Exits 0
-//! when every protocol check held and every threshold passed, 1 otherwise, 2 on a usage
-//! or environment error.
+//! target flags as `run`, plus a user pool file where users cannot be created. Beside
+//! goose's reports (its HTML rewritten to make no network request) it writes the
+//! self-contained load report (`load_test::report`). Exits 0 when every protocol check
+//! held and every threshold passed, 1 otherwise, 2 on a usage or environment error.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,6 +18,9 @@ use serde_json::json;
 use swivel_harness::control::ControlClient;
 use swivel_harness::load_test::personas::{self, PERSONAS};
 use swivel_harness::load_test::pool::{self, PoolUser, Shard};
+use swivel_harness::load_test::report::Setting;
+use swivel_harness::load_test::report::assemble::{RunEnd, finish};
+use swivel_harness::load_test::samples::SampleLog;
 use swivel_harness::load_test::{LoadContext, LoadStats};
 use swivel_harness::profile::WireProfile;
 use swivel_harness::report::new_run_id;
@@ -209,19 +213,85 @@ fn goose_error(e: &GooseError) -> String {
     }
 }
 
-/// The most users a `--test-plan` given on the command line starts (goose keeps the
-/// parsed plan private, so it is read from the arguments).
-fn test_plan_users() -> Option<usize> {
+/// The `--test-plan` given on the command line (goose keeps the parsed plan private, so
+/// it is read from the arguments).
+fn test_plan_arg() -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    let value = args.iter().enumerate().find_map(|(i, a)| {
+    args.iter().enumerate().find_map(|(i, a)| {
         if a == "--test-plan" || a == "-T" {
             args.get(i + 1).cloned()
         } else {
             a.strip_prefix("--test-plan=").map(str::to_string)
         }
-    })?;
-    let plan: goose::test_plan::TestPlan = value.parse().ok()?;
+    })
+}
+
+/// The most users a `--test-plan` given on the command line starts.
+fn test_plan_users() -> Option<usize> {
+    let plan: goose::test_plan::TestPlan = test_plan_arg()?.parse().ok()?;
     plan.steps.iter().map(|s| s.0).max()
+}
+
+/// The run's settings as the load report shows them.
+fn settings(args: &LoadArgs, persona: &str, target: &Target, goose_users: usize) -> Vec<Setting> {
+    let g = &args.goose;
+    let or_none = |v: Option<String>| v.unwrap_or_else(|| "(not set)".into());
+    let target_text = if target.server.is_some() {
+        let defects: Vec<String> = args.defects.iter().map(ToString::to_string).collect();
+        format!(
+            "embedded reference server, {} node(s), session sharing {}, defects: {}",
+            target.nodes.len(),
+            if target.sharing { "on" } else { "off" },
+            if defects.is_empty() {
+                "none".to_string()
+            } else {
+                defects.join(", ")
+            }
+        )
+    } else {
+        format!(
+            "{} (session sharing {})",
+            target.nodes.join(", "),
+            if target.sharing { "on" } else { "off" }
+        )
+    };
+    [
+        ("persona", persona.to_string()),
+        ("wire profile", args.profile.clone()),
+        ("target", target_text),
+        ("goose users", goose_users.to_string()),
+        ("increase rate", or_none(g.increase_rate.clone())),
+        ("run time", or_none(g.run_time.clone())),
+        ("iterations", or_none(g.iterations.map(|i| i.to_string()))),
+        ("test plan", or_none(test_plan_arg())),
+        (
+            "throttle (requests/s)",
+            or_none(g.throttle_requests.map(|t| t.to_string())),
+        ),
+        (
+            "user pool",
+            match &args.user_pool {
+                Some(p) => p.display().to_string(),
+                None => format!(
+                    "{} generated",
+                    args.pool_size.unwrap_or((goose_users * 4).max(100))
+                ),
+            },
+        ),
+        (
+            "shard",
+            args.shard
+                .map_or("1/1".into(), |s| format!("{}/{}", s.index, s.count)),
+        ),
+        ("thresholds", g.threshold.join(", ")),
+        ("max protocol errors", args.max_protocol_errors.to_string()),
+    ]
+    .into_iter()
+    .map(|(name, value)| Setting {
+        name: name.into(),
+        value,
+    })
+    .collect()
 }
 
 fn root_of(node: &str) -> String {
@@ -324,7 +394,9 @@ pub async fn run(mut args: LoadArgs) -> anyhow::Result<u8> {
         goose_users,
         ca_cert_pem,
         stats: LoadStats::default(),
+        samples: SampleLog::default(),
     });
+    let settings = settings(&args, &persona, &target, goose_users);
 
     // Goose's options, with our defaults where the user gave none.
     let goose = &mut args.goose;
@@ -341,8 +413,10 @@ pub async fn run(mut args: LoadArgs) -> anyhow::Result<u8> {
     if goose.threshold.is_empty() {
         goose.threshold.push(DEFAULT_THRESHOLD.to_string());
     }
+    let run_id = new_run_id();
+    let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let report_dir = if goose.report_file.is_empty() {
-        let dir = PathBuf::from("reports").join(format!("load-{}-{}", persona, new_run_id()));
+        let dir = PathBuf::from("reports").join(format!("load-{persona}-{run_id}"));
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
         for name in ["report.html", "report.json", "report.md"] {
@@ -374,27 +448,38 @@ pub async fn run(mut args: LoadArgs) -> anyhow::Result<u8> {
     }
 
     let summary = ctx.stats.summary();
-    let summary_path = report_dir.join("swivel-load-summary.json");
-    let thresholds_failed = matches!(outcome, Err(GooseError::ThresholdsFailed { .. }));
-    let written = json!({
-        "persona": persona,
-        "wire_profile": ctx.profile.name,
-        "shard": format!("{}/{}", shard.index, shard.count),
-        "protocol": summary,
-        "max_protocol_errors": args.max_protocol_errors,
-        "thresholds_failed": thresholds_failed,
-    });
-    if let Err(e) = std::fs::write(
-        &summary_path,
-        format!("{}\n", serde_json::to_string_pretty(&written)?),
-    ) {
-        eprintln!("warning: cannot write {}: {e}", summary_path.display());
-    }
+    let samples = ctx.samples.snapshot();
+    let (_, written) = finish(
+        &report_dir,
+        RunEnd {
+            run_id,
+            started_at,
+            persona: &persona,
+            wire_profile: &ctx.profile.name,
+            shard: format!("{}/{}", shard.index, shard.count),
+            settings,
+            protocol: summary.clone(),
+            max_protocol_errors: args.max_protocol_errors,
+            metrics: match &outcome {
+                Ok(metrics) => Some(metrics),
+                Err(GooseError::ThresholdsFailed { metrics, .. }) => Some(&*metrics.0),
+                Err(_) => None,
+            },
+            thresholds_failed: matches!(outcome, Err(GooseError::ThresholdsFailed { .. })),
+            goose_ok: outcome.is_ok(),
+            report_files: &args.goose.report_file,
+            samples: &samples,
+        },
+    )
+    .context("writing the load report")?;
     let mut out = format!(
         "\nswivel-harness load --persona {persona}: protocol checks\n\n{}",
         summary.to_markdown()
     );
-    out.push_str(&format!("\nsummary: {}\n", summary_path.display()));
+    out.push('\n');
+    for path in &written {
+        out.push_str(&format!("wrote {}\n", path.display()));
+    }
     for file in &args.goose.report_file {
         out.push_str(&format!("goose report: {file}\n"));
     }

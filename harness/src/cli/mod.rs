@@ -43,7 +43,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Load-test provisioning with a goose profile; goose's options pass through.
     Load(Box<load_test::LoadArgs>),
-    /// Work with saved reports: `report merge` combines load shards' request logs.
+    /// Work with saved reports: `report merge` combines load shards' request logs,
+    /// `report compare` compares two runs.
     Report {
         #[command(subcommand)]
         command: report::ReportCommand,

@@ -1,9 +1,10 @@
 //! What every goose user of a load run shares: the nodes, the control API, the agent
-//! secret, the wire profile, the user pool and the counters.
+//! secret, the wire profile, the user pool, the counters and the raw samples.
 
 use std::sync::Arc;
 
 use super::pool::PoolUser;
+use super::samples::SampleLog;
 use super::stats::LoadStats;
 use crate::profile::WireProfile;
 
@@ -30,6 +31,8 @@ pub struct LoadContext {
     pub ca_cert_pem: Option<Vec<u8>>,
     /// Counters.
     pub stats: LoadStats,
+    /// Every request's timing and outcome.
+    pub samples: SampleLog,
 }
 
 /// Per goose user: the pool positions it owns and where it is in them.
@@ -43,6 +46,8 @@ pub struct UserState {
     pub device: Option<(usize, String)>,
     /// Whether this goose user's HTTP client trusts `ca_cert_pem` yet.
     pub client_ready: bool,
+    /// Index of this goose user's latest request in the run's samples.
+    pub last_sample: Option<usize>,
 }
 
 impl UserState {

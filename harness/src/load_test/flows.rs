@@ -14,6 +14,7 @@ use goose::prelude::*;
 use serde_json::Value;
 
 use super::context::{LoadContext, UserState};
+use super::samples::{CONTROL_NODE, Outcome as SampleOutcome, Record};
 use crate::codec::otc::app_otc;
 use crate::codec::request::{self, Method, ProvisionExtras, WireRequest};
 use crate::codec::strings::{check_layout, string_for_index};
@@ -79,7 +80,13 @@ fn http_error(
     body: &str,
 ) -> Box<TransactionError> {
     ctx.stats.http_error();
-    fail_request(user, request, &format!("http: {step}: HTTP {status}"), body)
+    fail_request(
+        user,
+        ctx,
+        request,
+        &format!("http: {step}: HTTP {status}"),
+        body,
+    )
 }
 
 /// Marks a request failed for a broken rule and counts it.
@@ -91,16 +98,25 @@ fn protocol_error(
     body: &str,
 ) -> Box<TransactionError> {
     ctx.stats.protocol_error(kind);
-    fail_request(user, request, &format!("protocol: {kind}"), body)
+    fail_request(user, ctx, request, &format!("protocol: {kind}"), body)
 }
 
-/// Marks a request failed in goose's metrics with `tag`; the error ends the step.
+/// Marks a request failed in goose's metrics with `tag`, and in the run's samples with
+/// the outcome the tag names; the error ends the step.
 fn fail_request(
     user: &mut GooseUser,
+    ctx: &LoadContext,
     request: &mut GooseRequestMetric,
     tag: &str,
     body: &str,
 ) -> Box<TransactionError> {
+    // A goose user is sequential: the request judged is its latest one.
+    if let Some(index) = state(user, ctx).last_sample {
+        ctx.samples.mark(
+            index,
+            SampleOutcome::of_goose_error(tag, request.status_code),
+        );
+    }
     match user.set_failure(tag, request, None, Some(body)) {
         Err(e) => e,
         Ok(()) => Box::new(TransactionError::RequestFailed {
@@ -109,12 +125,12 @@ fn fail_request(
     }
 }
 
-/// Sends one named request through goose (so it lands in goose's metrics).
+/// Sends one named request through goose (so it lands in goose's metrics) to node
+/// `node` (0-based; `None`: the control API), and records it in the run's samples.
 async fn send(
     user: &mut GooseUser,
     ctx: &LoadContext,
-    method: GooseMethod,
-    url: &str,
+    (method, url, node): (GooseMethod, &str, Option<usize>),
     builder: reqwest::RequestBuilder,
     name: &str,
 ) -> FlowResult<(GooseRequestMetric, Received)> {
@@ -125,6 +141,21 @@ async fn send(
         .set_request_builder(builder)
         .build();
     let goose = user.request(request).await?;
+    let metric = &goose.request;
+    let node_label = node.map(|n| format!("node {}", n + 1));
+    let index = ctx.samples.record(Record {
+        t_ms: metric.elapsed,
+        name,
+        node: node_label.as_deref().unwrap_or(CONTROL_NODE),
+        latency_us: metric.response_time_micros(),
+        status: metric.status_code,
+        outcome: if goose.response.is_err() {
+            SampleOutcome::Transport
+        } else {
+            SampleOutcome::Ok
+        },
+    });
+    state(user, ctx).last_sample = index;
     received(ctx, goose).await
 }
 
@@ -144,7 +175,7 @@ async fn control(
     if let Some(json) = json {
         builder = builder.json(&json);
     }
-    let (mut metric, got) = send(user, ctx, method, &url, builder, name).await?;
+    let (mut metric, got) = send(user, ctx, (method, &url, None), builder, name).await?;
     let text = String::from_utf8_lossy(&got.body).into_owned();
     match got.status {
         Some(status) if !(200..300).contains(&status) => {
@@ -179,7 +210,8 @@ async fn exchange(
         Method::Post => GooseMethod::Post,
     };
     let builder = wire.apply(user.get_request_builder(&method, &url)?);
-    let (mut metric, got) = send(user, ctx, method, &url, builder, name).await?;
+    let target = (method, url.as_str(), Some(node % ctx.nodes.len()));
+    let (mut metric, got) = send(user, ctx, target, builder, name).await?;
     let (outcome, reply) = judge(wire.call, &got, &ctx.profile, MAX_REPLY_BYTES);
     let text = String::from_utf8_lossy(&got.body).into_owned();
     if let Outcome::Http(status) = outcome {

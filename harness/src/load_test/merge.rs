@@ -1,42 +1,21 @@
 //! `report merge`: combines the request logs (`--request-log FILE --request-format json`)
 //! of several load shards into one exact report. Counts add up; percentiles are computed
 //! from the merged raw samples (every request's response time), never by averaging the
-//! shards' percentiles. Goose writes a second line with `update: true` when a transaction
-//! marks a request failed after the fact: that line turns a success into a failure and is
-//! not a request of its own.
+//! shards' percentiles. The logs are read as raw samples ([`super::samples`]), which
+//! `report merge --out` also writes, so a merged directory compares like one run. Goose
+//! writes a second line with `update: true` when a transaction marks a request failed
+//! after the fact: that line turns a success into a failure and is not a request of its
+//! own.
 
 use std::collections::BTreeMap;
-use std::io::BufRead;
 use std::path::Path;
 
 use serde::Serialize;
-use serde_json::Value;
+
+use super::samples::{Outcome, RequestLogs, SampleSet, SamplesError, read_request_logs};
 
 /// Why logs could not be merged.
-#[derive(Debug, thiserror::Error)]
-pub enum MergeError {
-    /// A log could not be read.
-    #[error("cannot read request log {path}: {message}")]
-    Read {
-        /// File.
-        path: String,
-        /// I/O error.
-        message: String,
-    },
-    /// A line is not a goose JSON request record.
-    #[error("request log {path} line {line}: {message} (write logs with --request-format json)")]
-    Format {
-        /// File.
-        path: String,
-        /// Line number.
-        line: usize,
-        /// What is wrong.
-        message: String,
-    },
-    /// Nothing to merge.
-    #[error("no request records in {0}")]
-    Empty(String),
-}
+pub type MergeError = SamplesError;
 
 /// Latency figures over a set of samples, in milliseconds.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -126,66 +105,30 @@ struct Acc {
 
 /// Merges request logs.
 pub fn merge_logs(paths: &[&Path]) -> Result<MergedReport, MergeError> {
+    Ok(merge_with_samples(paths)?.0)
+}
+
+/// Merges request logs; also returns the merged samples (for `swivel-load-samples.tsv`).
+pub fn merge_with_samples(paths: &[&Path]) -> Result<(MergedReport, SampleSet), MergeError> {
+    let RequestLogs {
+        set,
+        per_input,
+        methods,
+    } = read_request_logs(paths)?;
     let mut by_name: BTreeMap<(String, String), Acc> = BTreeMap::new();
-    let mut per_input = Vec::new();
-    for path in paths {
-        let shown = path.display().to_string();
-        let file = std::fs::File::open(path).map_err(|e| MergeError::Read {
-            path: shown.clone(),
-            message: e.to_string(),
-        })?;
-        let mut count = 0u64;
-        for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-            let line = line.map_err(|e| MergeError::Read {
-                path: shown.clone(),
-                message: e.to_string(),
-            })?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            let format = |message: &str| MergeError::Format {
-                path: shown.clone(),
-                line: i + 1,
-                message: message.into(),
-            };
-            let v: Value = serde_json::from_str(&line).map_err(|e| format(&e.to_string()))?;
-            let name = v["name"]
-                .as_str()
-                .ok_or_else(|| format("no name"))?
-                .to_string();
-            let method = v["raw"]["method"].as_str().unwrap_or("?").to_uppercase();
-            let time = v["response_time"]
-                .as_u64()
-                .ok_or_else(|| format("no response_time"))?;
-            let success = v["success"].as_bool().ok_or_else(|| format("no success"))?;
-            let update = v["update"].as_bool().unwrap_or(false);
-            let acc = by_name.entry((method, name)).or_default();
-            if update {
-                // A success marked failed afterwards: same request, now a failure.
-                if !success {
-                    acc.failures += 1;
-                }
-                continue;
-            }
-            acc.requests += 1;
-            count += 1;
-            acc.samples.push(time);
-            if !success {
-                acc.failures += 1;
-            }
+    for s in &set.samples {
+        let name = set.name_of(s);
+        let method = methods.get(name).map_or("?", String::as_str);
+        let acc = by_name
+            .entry((method.to_string(), name.to_string()))
+            .or_default();
+        acc.requests += 1;
+        acc.samples.push(u64::from(s.latency_us) / 1000);
+        if s.outcome != Outcome::Ok {
+            acc.failures += 1;
         }
-        per_input.push(count);
     }
     let requests: u64 = per_input.iter().sum();
-    if requests == 0 {
-        return Err(MergeError::Empty(
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-        ));
-    }
     let mut all = Vec::new();
     let mut rows = Vec::new();
     let mut failures = 0;
@@ -200,14 +143,15 @@ pub fn merge_logs(paths: &[&Path]) -> Result<MergedReport, MergeError> {
             latency: Latency::of(&mut acc.samples),
         });
     }
-    Ok(MergedReport {
+    let report = MergedReport {
         inputs: paths.iter().map(|p| p.display().to_string()).collect(),
         requests_per_input: per_input,
         requests,
         failures,
         latency: Latency::of(&mut all),
         rows,
-    })
+    };
+    Ok((report, set))
 }
 
 impl MergedReport {
