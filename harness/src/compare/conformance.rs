@@ -154,7 +154,7 @@ fn observations(case: &CaseReport) -> Observed {
     };
     for entry in &case.transcript {
         match entry {
-            TranscriptEntry::Exchange {
+            TranscriptEntry::Http {
                 step,
                 action,
                 outcome,
@@ -375,7 +375,7 @@ mod tests {
                 "provision-basic" => case.verdict = Verdict::Fail,
                 "reuse-sequential" => {
                     for e in &mut case.transcript {
-                        if let TranscriptEntry::Exchange { outcome, .. } = e {
+                        if let TranscriptEntry::Http { outcome, .. } = e {
                             *outcome = "FAIL:OTHER".into();
                         }
                     }
