@@ -19,6 +19,7 @@
 //! - [`runner`]: selection, parallel execution, timeouts, reruns, waivers.
 //! - [`report`]: the one serde report model and its renderers.
 //! - [`redact`]: keeps secrets out of everything meant for sharing.
+//! - [`sinks`]: the syslog and SMTP receivers that read what a real server sends out.
 
 pub mod codec;
 pub mod control;
@@ -30,5 +31,6 @@ pub mod report;
 pub mod rules;
 pub mod runner;
 pub mod scenario;
+pub mod sinks;
 pub mod sut;
 pub mod verdict;
