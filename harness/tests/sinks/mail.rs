@@ -1,0 +1,1 @@
+//! The mail sink over real SMTP (to come).

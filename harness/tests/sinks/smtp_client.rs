@@ -1,0 +1,1 @@
+//! A small SMTP client (to come).
