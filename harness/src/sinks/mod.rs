@@ -55,4 +55,7 @@ pub enum WaitError {
     /// Nothing matching arrived in time.
     #[error("nothing matching arrived within {0:?}")]
     Timeout(Duration),
+    /// The mail sink knows no address for this user.
+    #[error("no e-mail address registered for user \"{0}\"")]
+    NotRegistered(String),
 }
