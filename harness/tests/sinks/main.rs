@@ -6,6 +6,9 @@
 //! survives a mail without a code, a 20 MB mail, garbage commands and stalled clients.
 //! Every loop here is bounded in count and time.
 
+// Test code: a failed unwrap is a failed test (helpers outside #[test] functions too).
+#![allow(clippy::unwrap_used)]
+
 mod mail;
 mod smtp_client;
 mod syslog;

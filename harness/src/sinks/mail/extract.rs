@@ -61,7 +61,7 @@ impl MailPatterns {
     pub fn extract(&self, raw: &[u8]) -> Extracted {
         let Some(message) = mail_parser::MessageParser::default().parse(raw) else {
             let text = cap(String::from_utf8_lossy(raw));
-            return self.from_text(None, text, false);
+            return self.search(None, text, false);
         };
         let mut text = String::new();
         for i in 0..message.text_body_count() {
@@ -74,10 +74,10 @@ impl MailPatterns {
                 push_capped(&mut text, &part.replace("&amp;", "&"));
             }
         }
-        self.from_text(message.subject().map(str::to_string), text, true)
+        self.search(message.subject().map(str::to_string), text, true)
     }
 
-    fn from_text(&self, subject: Option<String>, text: String, parsed: bool) -> Extracted {
+    fn search(&self, subject: Option<String>, text: String, parsed: bool) -> Extracted {
         let provision_url = first(&self.provision_url, &text);
         let code = first(&self.code, &text).or_else(|| {
             provision_url
