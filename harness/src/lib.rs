@@ -21,6 +21,7 @@
 //! - [`redact`]: keeps secrets out of everything meant for sharing.
 //! - [`load_test`]: goose load personas, their raw samples and the self-contained load report.
 //! - [`compare`]: `report compare`: two load runs (gated) or two conformance runs.
+//! - [`sinks`]: the syslog and SMTP receivers that read what a real server sends out.
 
 pub mod codec;
 pub mod compare;
@@ -33,5 +34,6 @@ pub mod report;
 pub mod rules;
 pub mod runner;
 pub mod scenario;
+pub mod sinks;
 pub mod sut;
 pub mod verdict;

@@ -11,9 +11,11 @@
 //! - [`parts`]: the sections (paths, requests, elements, actions, strings, policies, SSD).
 //! - [`spellings`]: canonical error names ↔ wire spellings.
 //! - [`validate`]: load-time checks and [`ProfileError`].
+//! - [`mail`]: the optional `[mail]` extraction patterns (code, Provision URL, QR payload).
 //! - [`builtin`]: the embedded profiles.
 
 pub mod builtin;
+pub mod mail;
 pub mod parts;
 pub mod spellings;
 pub mod validate;
@@ -25,6 +27,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use mail::MailSection;
 pub use parts::{
     ActionAliases, Actions, Elements, Paths, Policies, Requests, Results, Ssd, StringsLayout,
     StringsSection,
@@ -97,6 +100,11 @@ pub struct WireProfile {
     pub policies: Policies,
     /// The Site ID lookup.
     pub ssd: Ssd,
+    /// How a code, Provision URL and QR payload are found in an e-mail (protocol.md §12);
+    /// optional so older profile files still load ([`WireProfile::mail_patterns`] falls
+    /// back to [`MailSection::default`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail: Option<MailSection>,
     /// Evidence per part (`paths.token_index`) or per section (`elements`); a part's own
     /// label wins over its section's.
     pub evidence: BTreeMap<String, Evidence>,
@@ -107,7 +115,7 @@ pub struct WireProfile {
 
 impl WireProfile {
     /// The sections an evidence key may name as a whole.
-    pub const SECTIONS: [&'static str; 10] = [
+    pub const SECTIONS: [&'static str; 11] = [
         "paths",
         "requests",
         "elements",
@@ -118,6 +126,7 @@ impl WireProfile {
         "strings",
         "policies",
         "ssd",
+        "mail",
     ];
 
     /// A built-in profile by name (see [`builtin::NAMES`]).
@@ -165,7 +174,8 @@ impl WireProfile {
     }
 
     /// Every part as `(key, value)`: `version`, then `<section>.<field>` for each
-    /// section of [`WireProfile::SECTIONS`] (`errors.<CANONICAL>` for errors).
+    /// section of [`WireProfile::SECTIONS`] (`errors.<CANONICAL>` for errors; `mail.*`
+    /// only when the profile has a `[mail]` section).
     pub fn parts(&self) -> Vec<(String, String)> {
         let mut parts = vec![("version".to_string(), self.version.clone())];
         let errors = self
@@ -185,6 +195,13 @@ impl WireProfile {
             ("strings", self.strings.entries()),
             ("policies", self.policies.entries()),
             ("ssd", self.ssd.entries()),
+            (
+                "mail",
+                self.mail
+                    .as_ref()
+                    .map(MailSection::entries)
+                    .unwrap_or_default(),
+            ),
         ];
         for (section, entries) in sections {
             parts.extend(
@@ -219,6 +236,12 @@ impl WireProfile {
             .map(|(part, _)| part)
             .filter(|part| self.evidence_of(part) == Some(e))
             .collect()
+    }
+
+    /// The `[mail]` patterns, or the defaults (what the reference server sends) when the
+    /// profile has none.
+    pub fn mail_patterns(&self) -> MailSection {
+        self.mail.clone().unwrap_or_default()
     }
 
     /// The canonical name of a wire error spelling (unknown spellings pass through).

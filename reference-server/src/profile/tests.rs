@@ -364,3 +364,44 @@ fn client_evidence_label_parses() {
     );
     assert_eq!(Evidence::Client.label(), "CLIENT");
 }
+
+#[test]
+fn mail_section_is_in_both_builtins_and_equals_the_default() {
+    for p in [builtin(), agentxml()] {
+        assert_eq!(p.mail.as_ref(), Some(&MailSection::default()), "{}", p.name);
+        assert_eq!(p.mail_patterns(), MailSection::default());
+        assert!(
+            p.parts_with(Evidence::Assumed)
+                .contains(&"mail.code".to_string())
+        );
+        assert!(
+            p.parts_with(Evidence::Hint)
+                .contains(&"mail.qr_payload".to_string())
+        );
+    }
+}
+
+#[test]
+fn a_profile_without_mail_still_loads_and_uses_the_defaults() {
+    let start = MOBILE_36_TOML.find("\n[mail]\n").unwrap();
+    let end = MOBILE_36_TOML.find("\n[evidence]\n").unwrap();
+    let text = format!("{}{}", &MOBILE_36_TOML[..start], &MOBILE_36_TOML[end..])
+        .replace("mail = \"ASSUMED\"\n", "")
+        .replace("\"mail.qr_payload\" = \"HINT\"\n", "");
+    let p = WireProfile::from_toml(&text, "old.toml").unwrap();
+    assert_eq!(p.mail, None);
+    assert_eq!(p.mail_patterns(), MailSection::default());
+    assert!(!p.parts().iter().any(|(k, _)| k.starts_with("mail.")));
+}
+
+#[test]
+fn a_mail_pattern_that_does_not_compile_is_named() {
+    let text = edited("code_in_url = '''(?:", "code_in_url = '''((?:");
+    let (origin, field, problem) = invalid(&text);
+    assert_eq!(origin, "test.toml");
+    assert_eq!(field, "mail.code_in_url");
+    assert!(
+        problem.contains("not a valid regular expression"),
+        "{problem}"
+    );
+}

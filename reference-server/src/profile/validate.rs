@@ -94,6 +94,9 @@ pub(super) fn check(profile: &WireProfile) -> Result<(), (String, String)> {
         check_xml_name(&format!("policies.{field}"), value)?;
     }
     check_ssd(&profile.ssd)?;
+    if let Some(mail) = &profile.mail {
+        mail.check()?;
+    }
     check_evidence(profile)
 }
 
