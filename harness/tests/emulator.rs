@@ -360,7 +360,11 @@ async fn refusals_from_the_reference_server_map_to_app_messages() {
 
     let ssd = client.ssd_lookup(&ep.root_url(), "NOPE").await;
     assert_eq!(ssd.outcome.key(), "FAIL:UNKNOWN_SERVER_ID");
-    assert_eq!(ssd.status, Some(200), "mobile-3.6: a refusal is responseCode 1 in a 200");
+    assert_eq!(
+        ssd.status,
+        Some(200),
+        "mobile-3.6: a refusal is responseCode 1 in a 200"
+    );
     assert_eq!(ssd.app_message(), UNKNOWN_SERVER_ID);
 
     // Self-provisioning is off by default (SP-1).
