@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod policy;
 pub mod provision;
 pub mod site;
+pub(crate) mod string_chars;
 pub mod strings;
 pub mod users;
 
