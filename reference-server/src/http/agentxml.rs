@@ -7,9 +7,8 @@
 
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::NodeState;
@@ -34,10 +33,14 @@ fn xml_reply(node: &NodeState, status: StatusCode, reply: &SasResponse) -> Respo
 }
 
 /// `POST <base><paths.agent_xml>`.
-pub async fn agent_xml(State(node): State<NodeState>, headers: HeaderMap, body: Body) -> Response {
+///
+/// The request is taken whole, not as a `HeaderMap` and a body: that extractor would
+/// copy every header of every call.
+pub async fn agent_xml(State(node): State<NodeState>, request: Request) -> Response {
     let limits = &node.limits;
+    let (parts, body) = request.into_parts();
     let bytes = match read_body(
-        &headers,
+        &parts.headers,
         body,
         limits.xml.max_body_bytes,
         limits.body_timeout,
