@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 
 use serde::Serialize;
 
+use super::log_text::LogText;
 use crate::clock::Millis;
 use crate::defects::Defect;
 
@@ -144,11 +145,31 @@ pub struct LogEntry {
     pub text: String,
 }
 
+/// An entry as the log keeps it: its text unformatted ([`LogText`]).
+#[derive(Debug)]
+struct Kept {
+    seq: u64,
+    node: u16,
+    at_ms: Millis,
+    text: LogText,
+}
+
+impl Kept {
+    fn entry(&self) -> LogEntry {
+        LogEntry {
+            seq: self.seq,
+            node: self.node,
+            at_ms: self.at_ms,
+            text: self.text.render(),
+        }
+    }
+}
+
 /// The log: newest entries kept up to a capacity, so a long load run cannot grow it
 /// without bound; sequence numbers keep counting so a reader can tell what it missed.
 #[derive(Debug)]
 pub struct Log {
-    entries: VecDeque<LogEntry>,
+    entries: VecDeque<Kept>,
     next_seq: u64,
     capacity: usize,
 }
@@ -165,13 +186,18 @@ impl Log {
 
     /// Appends an entry and returns its sequence number.
     pub fn write(&mut self, node: u16, at_ms: Millis, text: String) -> u64 {
+        self.keep(node, at_ms, text.into())
+    }
+
+    /// Appends an entry whose text is formatted only when read.
+    pub(crate) fn keep(&mut self, node: u16, at_ms: Millis, text: LogText) -> u64 {
         tracing::debug!(node, "{text}");
         let seq = self.next_seq;
         self.next_seq += 1;
         if self.entries.len() == self.capacity {
             self.entries.pop_front();
         }
-        self.entries.push_back(LogEntry {
+        self.entries.push_back(Kept {
             seq,
             node,
             at_ms,
@@ -187,7 +213,7 @@ impl Log {
             .iter()
             .skip(start)
             .take(limit)
-            .cloned()
+            .map(Kept::entry)
             .collect()
     }
 

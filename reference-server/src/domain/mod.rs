@@ -11,6 +11,7 @@ pub(crate) mod device_index;
 pub mod devices;
 pub mod errors;
 pub mod log;
+pub(crate) mod log_text;
 pub mod mobile;
 pub mod outbox;
 pub mod policy;
@@ -29,6 +30,7 @@ use codes::CodeStore;
 use device_index::DeviceIndex;
 use devices::Device;
 use log::{Log, LogLine};
+use log_text::LogText;
 use outbox::Outbox;
 use policy::Policies;
 use site::SiteRecord;
@@ -211,12 +213,18 @@ impl Core {
     /// Appends a log line of rule `line`, stamped with `node` and the clock. The one
     /// place the `log-N-missing` defects act: with the line's defect on, nothing is
     /// written and everything else the caller does goes on unchanged.
-    pub(crate) fn log(&self, state: &mut State, node: u16, line: LogLine, text: String) {
+    pub(crate) fn log(
+        &self,
+        state: &mut State,
+        node: u16,
+        line: LogLine,
+        text: impl Into<LogText>,
+    ) {
         if line.missing_defect().is_some_and(|d| self.has_defect(d)) {
             return;
         }
         let now = self.now();
-        state.log.write(node, now, text);
+        state.log.keep(node, now, text.into());
     }
 }
 

@@ -166,14 +166,17 @@ async fn provision(node: &NodeState, request: &SasRequest) -> Result<SasResponse
             .to_string(),
         device_info: request.get(&names.device_os).map(str::to_string),
     };
-    let ticket = node
-        .core
-        .provision_check(node.node, &req)
-        .map_err(mobile_fail)?;
-    if node.core.provision_is_racy() {
+    let done = if node.core.provision_is_racy() {
+        let ticket = node
+            .core
+            .provision_check(node.node, &req)
+            .map_err(mobile_fail)?;
         tokio::time::sleep(RACE_WINDOW).await;
+        node.core.provision_commit(ticket)
+    } else {
+        node.core.provision(node.node, &req)
     }
-    let done = node.core.provision_commit(ticket).map_err(mobile_fail)?;
+    .map_err(mobile_fail)?;
     let mut reply = SasResponse::pass();
     reply.id = Some(done.device_id);
     reply.policies = PolicyItem::from_flags(done.policies);
