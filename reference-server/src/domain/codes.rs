@@ -2,10 +2,9 @@
 //! CL-2). A code lives in the store of the node that created it unless session sharing
 //! puts every node on one store.
 
-use std::collections::HashMap;
-
 use rand::Rng;
 
+use super::FastMap;
 use crate::clock::Millis;
 
 /// Characters in a provision code (PC-8, length [ASSUMED]).
@@ -64,7 +63,7 @@ impl PendingCode {
 /// the new-code-keeps-old defect lets several pile up.
 #[derive(Debug, Default)]
 pub struct CodeStore {
-    by_user: HashMap<Box<str>, Vec<PendingCode>>,
+    by_user: FastMap<Box<str>, Vec<PendingCode>>,
 }
 
 impl CodeStore {
