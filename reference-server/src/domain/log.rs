@@ -165,11 +165,22 @@ impl Kept {
     }
 }
 
+/// The entry last pushed out of the full ring, taken by a caller that drops it after
+/// releasing the core's lock: freeing an old entry's text touches memory long out of
+/// cache, which need not lengthen the lock.
+#[derive(Debug, Default)]
+pub(crate) struct Evicted {
+    /// Held only to be dropped.
+    _entry: Option<Kept>,
+}
+
 /// The log: newest entries kept up to a capacity, so a long load run cannot grow it
 /// without bound; sequence numbers keep counting so a reader can tell what it missed.
 #[derive(Debug)]
 pub struct Log {
     entries: VecDeque<Kept>,
+    /// See [`Evicted`]; replaced (dropped) by the next eviction if nobody took it.
+    evicted: Option<Kept>,
     next_seq: u64,
     capacity: usize,
 }
@@ -179,6 +190,7 @@ impl Log {
     pub fn new(capacity: usize) -> Self {
         Self {
             entries: VecDeque::new(),
+            evicted: None,
             next_seq: 1,
             capacity: capacity.max(1),
         }
@@ -195,7 +207,7 @@ impl Log {
         let seq = self.next_seq;
         self.next_seq += 1;
         if self.entries.len() == self.capacity {
-            self.entries.pop_front();
+            self.evicted = self.entries.pop_front();
         }
         self.entries.push_back(Kept {
             seq,
@@ -222,9 +234,17 @@ impl Log {
         self.next_seq
     }
 
+    /// The entry the last write pushed out, for the caller to drop later.
+    pub(crate) fn take_evicted(&mut self) -> Evicted {
+        Evicted {
+            _entry: self.evicted.take(),
+        }
+    }
+
     /// Drops every entry; sequence numbers keep counting.
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.evicted = None;
     }
 }
 

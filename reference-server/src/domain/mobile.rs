@@ -190,7 +190,9 @@ impl Core {
             LogLine::Log9,
             LogText::StringsFetched(username),
         );
+        let evicted = state.log.take_evicted();
         drop(state);
+        drop(evicted);
         let policies = if self.has_defect(Defect::PoliciesNotSent) {
             Vec::new()
         } else {

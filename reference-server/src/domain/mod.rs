@@ -6,6 +6,7 @@
 //! [`mobile`] (strings, token index, OTC login) and [`site`] (Site ID, URLs).
 
 pub mod admin;
+pub(crate) mod code_store;
 pub mod codes;
 pub(crate) mod device_index;
 pub mod devices;

@@ -73,7 +73,15 @@ impl Core {
         let now = self.now();
         let mut state = self.lock();
         let (name, consumed) =
-            self.check_locked(&mut state, node, &request.username, &request.code, now)?;
+            match self.check_locked(&mut state, node, &request.username, &request.code, now) {
+                Ok(checked) => checked,
+                Err(e) => {
+                    let evicted = state.log.take_evicted();
+                    drop(state);
+                    drop(evicted);
+                    return Err(e);
+                }
+            };
         let committed = self.commit_locked(
             &mut state,
             node,
@@ -82,7 +90,9 @@ impl Core {
             (!consumed).then_some(request.code.as_str()),
             request.device_info.as_deref(),
         );
+        let evicted = state.log.take_evicted();
         drop(state);
+        drop(evicted);
         committed.map(|c| self.provisioned(c))
     }
 
