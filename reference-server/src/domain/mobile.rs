@@ -47,6 +47,11 @@ impl StringsDownload {
         self.book.write_joined(out, separator);
     }
 
+    /// `lead`, then the strings joined by `separator`, in one buffer.
+    pub fn text(&self, lead: &str, separator: &str) -> String {
+        self.book.text(lead, separator)
+    }
+
     /// How many strings the download holds (99, SS-3).
     pub fn count(&self) -> usize {
         usize::from(self.book.count)

@@ -55,18 +55,24 @@ pub(crate) fn fill(seed: [u8; 32], generation: u32, string_type: StringType, out
     rng.set_stream(u64::from(generation));
     let table = table_of(string_type);
     let mut block = [0u8; BLOCK];
+    let mut kept = [0u8; BLOCK];
     let mut n = 0;
     while n < out.len() {
         rng.fill_bytes(&mut block);
+        let mut k = 0;
         for &byte in &block {
             let c = table[usize::from(byte)];
-            let Some(slot) = out.get_mut(n) else {
-                break;
-            };
-            // A skipped byte is written too, and overwritten by the next character.
-            *slot = c;
-            n += usize::from(c != 0);
+            // A skipped byte is written too, and overwritten by the next character; `k`
+            // is at most the byte's position here, so the mask never wraps.
+            kept[k & (BLOCK - 1)] = c;
+            k += usize::from(c != 0);
         }
+        let take = k.min(out.len() - n);
+        let (Some(to), Some(from)) = (out.get_mut(n..n + take), kept.get(..take)) else {
+            break;
+        };
+        to.copy_from_slice(from);
+        n += take;
     }
 }
 

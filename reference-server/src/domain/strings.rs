@@ -65,23 +65,37 @@ impl StringBook {
 
     /// Appends the strings joined by `separator` to `out` (the reply writer's buffer).
     pub fn write_joined(&self, out: &mut String, separator: &str) {
-        let per_string = STRING_CHARS + 2 + separator.len();
-        let mut text = Vec::with_capacity(usize::from(self.count) * per_string);
+        out.push_str(&self.text("", separator));
+    }
+
+    /// `lead`, then the strings joined by `separator`: a reply's whole text, written in
+    /// place in one buffer (each string as 10 characters and 2 digits at a fixed offset).
+    pub fn text(&self, lead: &str, separator: &str) -> String {
+        let (lead, separator) = (lead.as_bytes(), separator.as_bytes());
+        let count = usize::from(self.count);
+        let record = STRING_CHARS + 2 + separator.len();
+        let mut text = vec![0u8; lead.len() + count * record - separator.len().min(count * record)];
+        let (head, body) = text.split_at_mut(lead.len());
+        head.copy_from_slice(lead);
         self.with_chars(|chars| {
-            for (index, string) in (1..=self.count).zip(chars.chunks_exact(STRING_CHARS)) {
-                if index > 1 {
-                    text.extend_from_slice(separator.as_bytes());
+            let strings = (1..=self.count).zip(chars.chunks_exact(STRING_CHARS));
+            for (slot, (index, string)) in body.chunks_mut(record).zip(strings) {
+                let (chars, rest) = slot.split_at_mut(STRING_CHARS.min(slot.len()));
+                chars.copy_from_slice(string);
+                if let [tens, units, tail @ ..] = rest {
+                    *tens = b'0' + index / 10;
+                    *units = b'0' + index % 10;
+                    // The last string has no separator after it.
+                    if tail.len() == separator.len() {
+                        tail.copy_from_slice(separator);
+                    }
                 }
-                text.extend_from_slice(string);
-                text.extend_from_slice(&[b'0' + index / 10, b'0' + index % 10]);
             }
         });
-        // ASCII characters and digits around a `&str` separator: always UTF-8, checked
-        // in one pass rather than pushed a `char` at a time.
-        match std::str::from_utf8(&text) {
-            Ok(text) => out.push_str(text),
-            Err(_) => out.push_str(&String::from_utf8_lossy(&text)),
-        }
+        // ASCII characters and digits around `&str` lead and separators: always UTF-8,
+        // checked in one pass rather than pushed a `char` at a time.
+        String::from_utf8(text)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
     /// The 10 characters of the string with `index` (1-based), if the book holds it.
@@ -194,6 +208,12 @@ mod tests {
     fn joined_is_the_strings_joined() {
         let b = book(StringType::Alphanumeric);
         assert_eq!(b.joined(';'), b.strings().join(";"));
+        assert_eq!(b.text("0;", "--"), format!("0;{}", b.strings().join("--")));
+        assert_eq!(b.text("", ""), b.strings().concat());
+        let empty = StringBook::new([1; 32], 1, StringType::Numeric, 0);
+        assert_eq!(empty.text("x", ";"), "x");
+        let one = StringBook::new([1; 32], 1, StringType::Numeric, 1);
+        assert_eq!(one.text("", ";"), one.strings().join(";"));
     }
 
     #[test]

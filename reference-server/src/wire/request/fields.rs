@@ -29,7 +29,17 @@ struct Field {
 impl SasRequest {
     /// The value of child element `name` (exact, case-sensitive match).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.fields().find(|(n, _)| *n == name).map(|(_, v)| v)
+        self.fields
+            .iter()
+            .find(|f| self.is_named(f, name))
+            .map(|f| self.slice(&f.value))
+    }
+
+    /// Whether `field` is named `name`: lengths first, then bytes (no char-boundary
+    /// checks; every handler asks for several names).
+    fn is_named(&self, field: &Field, name: &str) -> bool {
+        field.name.len() == name.len()
+            && self.text.as_bytes().get(field.name.clone()) == Some(name.as_bytes())
     }
 
     /// The value of child element `name`, or [`XmlError::MissingElement`]. An empty
@@ -98,10 +108,7 @@ impl Builder {
     pub(super) fn has(&mut self, name: &str) -> bool {
         let request = &self.request;
         if request.fields.len() <= SCAN_LIMIT {
-            return request
-                .fields
-                .iter()
-                .any(|f| request.slice(&f.name) == name);
+            return request.fields.iter().any(|f| request.is_named(f, name));
         }
         // Fields are unique, so the set holds exactly the first `seen.len()` names.
         for field in request.fields.iter().skip(self.seen.len()) {
