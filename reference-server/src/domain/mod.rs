@@ -104,10 +104,17 @@ pub(crate) struct State {
 }
 
 struct Shared {
-    state: Mutex<State>,
+    state: OwnLines<Mutex<State>>,
     clock: SharedClock,
     config: CoreConfig,
 }
+
+/// Puts the lock and the state it guards on cache lines of their own (128 bytes: the
+/// adjacent-line prefetcher pulls lines in pairs). Every request writes them, from
+/// either server thread in turn; the clock and the configuration beside them are read
+/// on every request too and must not be on a line the other thread just wrote.
+#[repr(align(128))]
+struct OwnLines<T>(T);
 
 /// A handle on the server; cheap to clone, shared by every node and the control API.
 #[derive(Clone)]
@@ -145,7 +152,7 @@ impl Core {
         };
         let core = Self {
             shared: Arc::new(Shared {
-                state: Mutex::new(state),
+                state: OwnLines(Mutex::new(state)),
                 clock,
                 config,
             }),
@@ -187,6 +194,7 @@ impl Core {
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.shared
             .state
+            .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
