@@ -50,6 +50,19 @@ pub struct Provisioned {
     pub policies: Vec<(&'static str, bool, &'static str)>,
 }
 
+/// What a commit is given.
+struct Commit<'a> {
+    node: u16,
+    username: &'a str,
+    /// The user's name as the repository holds it, when the check found it.
+    name: Option<Arc<str>>,
+    /// The code, when the check did not consume it.
+    unconsumed: Option<&'a str>,
+    device_info: Option<&'a str>,
+    /// The fresh device, made before the lock was taken.
+    device: Box<Device>,
+}
+
 /// What a commit decided under the lock; the reply is built from it after the lock.
 struct Committed {
     device_id: DeviceId,
@@ -71,7 +84,11 @@ impl Core {
             return self.provision_commit(ticket);
         }
         let now = self.now();
+        // Made before the lock is taken, to hold it for less time; a refused request
+        // wastes one.
+        let device = Box::new(Device::new(node));
         let mut state = self.lock();
+        self.touch(&state, node, &request.username, device.id());
         let (name, consumed) =
             match self.check_locked(&mut state, node, &request.username, &request.code, now) {
                 Ok(checked) => checked,
@@ -84,16 +101,29 @@ impl Core {
             };
         let committed = self.commit_locked(
             &mut state,
-            node,
-            &request.username,
-            name,
-            (!consumed).then_some(request.code.as_str()),
-            request.device_info.as_deref(),
+            Commit {
+                node,
+                username: &request.username,
+                name,
+                unconsumed: (!consumed).then_some(request.code.as_str()),
+                device_info: request.device_info.as_deref(),
+                device,
+            },
         );
         let evicted = state.log.take_evicted();
         drop(state);
         drop(evicted);
         committed.map(|c| self.provisioned(c))
+    }
+
+    /// Reads, one right after the other, the table entries a provision for `username`
+    /// will use: with hundreds of thousands of users they are far out of cache, and
+    /// asked together their cache misses overlap instead of following one another.
+    fn touch(&self, state: &State, node: u16, username: &str, new_id: DeviceId) {
+        let user = state.users.get(username).map(|r| r.device.is_some());
+        let codes = state.sessions[self.store_of(node)].pending(username);
+        let bound = state.devices.user_of(new_id).is_some();
+        std::hint::black_box((user, codes, bound));
     }
 
     /// Whether a caller must leave a gap between check and commit (the defect's race).
@@ -123,14 +153,18 @@ impl Core {
 
     /// Second half: consume (if the check did not), bind a fresh device (DEV-1), log LOG-5.
     pub fn provision_commit(&self, ticket: ProvisionTicket) -> Result<Provisioned, MobileError> {
+        let device = Box::new(Device::new(ticket.node));
         let mut state = self.lock();
         let committed = self.commit_locked(
             &mut state,
-            ticket.node,
-            &ticket.username,
-            None,
-            (!ticket.consumed).then_some(ticket.code.as_str()),
-            ticket.device_info.as_deref(),
+            Commit {
+                node: ticket.node,
+                username: &ticket.username,
+                name: None,
+                unconsumed: (!ticket.consumed).then_some(ticket.code.as_str()),
+                device_info: ticket.device_info.as_deref(),
+                device,
+            },
         );
         drop(state);
         committed.map(|c| self.provisioned(c))
@@ -192,17 +226,21 @@ impl Core {
         Ok((Some(name), true))
     }
 
-    /// The commit, under the lock: consume `unconsumed` if given, bind a fresh device
-    /// (DEV-1) to the user (`name`, or looked up), log LOG-5.
+    /// The commit, under the lock: consume the code if the check did not, bind the fresh
+    /// device (DEV-1) to the user, log LOG-5.
     fn commit_locked(
         &self,
         state: &mut State,
-        node: u16,
-        username: &str,
-        name: Option<Arc<str>>,
-        unconsumed: Option<&str>,
-        device_info: Option<&str>,
+        commit: Commit<'_>,
     ) -> Result<Committed, MobileError> {
+        let Commit {
+            node,
+            username,
+            name,
+            unconsumed,
+            device_info,
+            mut device,
+        } = commit;
         if let Some(code) = unconsumed {
             let store = self.store_of(node);
             state.sessions[store].redeem(username, code, false);
@@ -220,7 +258,6 @@ impl Core {
         let record = state.users.get_mut(username);
         let device_id = match (name, record) {
             (Some(name), Some(record)) => {
-                let mut device = Device::new(node);
                 if let Some(old) = record.device.take() {
                     state.devices.unbind(&old);
                     if self.has_defect(Defect::OldDeviceKeepsWorking) {
@@ -232,7 +269,7 @@ impl Core {
                 }
                 let id = device.id();
                 state.devices.bind(&name, &device);
-                record.device = Some(Box::new(device));
+                record.device = Some(device);
                 let text = self.provisioned_text(username, Some(name), log_device, device_info);
                 self.log(state, node, LogLine::Log5, text);
                 id
