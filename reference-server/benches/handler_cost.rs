@@ -16,7 +16,9 @@
 //!
 //! counts only the strings requests (`*drive_valid*`, `*drive_wrong*` for the others);
 //! divide the total by `BENCH_COST_REQUESTS` (default 20000; the same number of users is
-//! created for each endpoint).
+//! created for each endpoint). `BENCH_COST_IDLE_USERS` (default 0) adds that many idle
+//! users first, so the tables are as large as in benchmark (a) and the timings include
+//! its cache misses.
 
 use std::error::Error;
 use std::hint::black_box;
@@ -161,6 +163,18 @@ fn main() -> Result<(), BoxError> {
     let wire = Arc::new(ServerWire::faithful(&WireProfile::default_profile()));
     let router = node_router(core.clone(), 1, NodeLimits::default(), wire)?;
 
+    // Idle users, so that the tables are as large as in benchmark (a) and each request
+    // meets cold memory there too (`BENCH_COST_IDLE_USERS`, default none).
+    let idle: usize = match std::env::var("BENCH_COST_IDLE_USERS") {
+        Ok(text) => text
+            .trim()
+            .parse()
+            .map_err(|_| format!("BENCH_COST_IDLE_USERS={text:?} is not a count"))?,
+        Err(_) => 0,
+    };
+    for i in 0..idle {
+        core.create_user(&user_spec(&format!("idle{i:07}")))?;
+    }
     let mut strings = Vec::with_capacity(n);
     let mut valid = Vec::with_capacity(n);
     let mut wrong = Vec::with_capacity(n);
