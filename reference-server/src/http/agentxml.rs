@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::NodeState;
 use super::body::read_body;
+use super::reply_buffer;
 use crate::domain::MobileError;
 use crate::domain::provision::ProvisionRequest;
 use crate::wire::{Action, ErrorCode, PolicyItem, SasRequest, SasResponse, XmlError};
@@ -24,10 +25,12 @@ const RACE_WINDOW: Duration = Duration::from_millis(25);
 pub const REPLY_CONTENT_TYPE: &str = "text/xml; charset=utf-8";
 
 fn xml_reply(node: &NodeState, status: StatusCode, reply: &SasResponse) -> Response {
+    let mut text = reply_buffer::take();
+    reply.write_xml(&node.wire, &mut text);
     (
         status,
         [(header::CONTENT_TYPE, REPLY_CONTENT_TYPE)],
-        reply.to_xml(&node.wire),
+        reply_buffer::body(text),
     )
         .into_response()
 }

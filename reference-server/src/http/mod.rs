@@ -10,6 +10,7 @@ pub mod control;
 mod node_state;
 pub mod portal;
 pub mod qr;
+mod reply_buffer;
 pub mod routes;
 pub mod ssd;
 pub mod token_index;
