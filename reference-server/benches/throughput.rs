@@ -12,7 +12,8 @@
 //! median of the per-round ratios server/bare are printed (the last decides the verdict:
 //! the two runs of a round are back to back, so background load affects both alike). The
 //! ratio, not the absolute rate, is the result: the load generator shares the CPU with
-//! the server.
+//! the server. Each endpoint has its own target: `SecurityStrings` 65%, `Provision`
+//! with a valid code 60%, and with a wrong code 60% (reported so it does not regress).
 //!
 //! Requests are written as the app writes them in the default wire profile, mobile-3.6
 //! (no XML prolog, `application/xml; charset=utf-8`, lowercase `provision` without
@@ -62,8 +63,12 @@ type BoxError = Box<dyn Error + Send + Sync>;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// Longest wait for the connection tasks to finish after the window closes.
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
-/// Target of benchmark (a): server rate at least this share of the bare handler's.
-const TARGET_RATIO: f64 = 0.5;
+/// Targets of benchmark (a), per endpoint: server rate at least this share of the bare
+/// handler's, by the median of the per-round ratios (issue 7).
+const TARGET_STRINGS: f64 = 0.65;
+const TARGET_VALID_CODE: f64 = 0.60;
+/// The wrong-code Provision is reported against this, so that it does not regress.
+const TARGET_WRONG_CODE: f64 = 0.60;
 const PATH: &str = "/pinsafe/AgentXML";
 const DEVICE_OS: &str = "BenchOS 1.0";
 /// A syntactically valid code that no user holds (PC-8 alphabet, 10 characters).
@@ -515,6 +520,8 @@ enum Side {
 
 struct Endpoint {
     name: &'static str,
+    /// The share of the bare handler's rate this endpoint must reach.
+    target: f64,
     reply_bytes: usize,
     bare: Workload,
     server: Workload,
@@ -616,6 +623,7 @@ async fn run(s: Settings, servers: tokio::runtime::Handle) -> Result<(), BoxErro
     let mut endpoints = vec![
         Endpoint {
             name: "SecurityStrings",
+            target: TARGET_STRINGS,
             reply_bytes: strings_reply.len(),
             bare: cycle(bare_strings.addr, &strings_requests, PASS),
             server: cycle(server_addr, &strings_requests, PASS),
@@ -625,6 +633,7 @@ async fn run(s: Settings, servers: tokio::runtime::Handle) -> Result<(), BoxErro
         },
         Endpoint {
             name: "Provision (valid code)",
+            target: TARGET_VALID_CODE,
             reply_bytes: provision_reply.len(),
             bare: cycle(bare_provision.addr, &provision_template, PASS),
             server: cycle(server_addr, &provision_template, PASS),
@@ -634,6 +643,7 @@ async fn run(s: Settings, servers: tokio::runtime::Handle) -> Result<(), BoxErro
         },
         Endpoint {
             name: "Provision (wrong code)",
+            target: TARGET_WRONG_CODE,
             reply_bytes: wrong_reply.len(),
             bare: cycle(bare_wrong.addr, &wrong_requests, FAILURE),
             server: cycle(server_addr, &wrong_requests, FAILURE),
@@ -740,8 +750,7 @@ async fn run(s: Settings, servers: tokio::runtime::Handle) -> Result<(), BoxErro
 
     println!();
     println!(
-        "| endpoint | reply bytes | bare req/s (median) | server req/s (median) | server/bare of medians | server/bare, median of rounds | target ≥ {:.0}% (by rounds) |",
-        TARGET_RATIO * 100.0
+        "| endpoint | reply bytes | bare req/s (median) | server req/s (median) | server/bare of medians | server/bare, median of rounds | target (by rounds) |"
     );
     println!("|---|---:|---:|---:|---:|---:|---|");
     let mut problems = Vec::new();
@@ -759,18 +768,15 @@ async fn run(s: Settings, servers: tokio::runtime::Handle) -> Result<(), BoxErro
             .collect();
         let paired = median(&paired);
         println!(
-            "| {} | {} | {:.0} | {:.0} | {:.1}% | {:.1}% | {} |",
+            "| {} | {} | {:.0} | {:.0} | {:.1}% | {:.1}% | ≥ {:.0}%: {} |",
             e.name,
             e.reply_bytes,
             bare,
             server,
             ratio * 100.0,
             paired * 100.0,
-            if paired >= TARGET_RATIO {
-                "PASS"
-            } else {
-                "GAP"
-            }
+            e.target * 100.0,
+            if paired >= e.target { "PASS" } else { "GAP" }
         );
         for sample in e.samples_bare.iter().chain(&e.samples_server) {
             if sample.errors > 0 {

@@ -2,6 +2,8 @@
 //! validation, PC-3), the Reprovision action (PC-1, PC-2, LOG-1..LOG-4), self-provision
 //! requests (SP-1), reading the log and the outbox, and reset.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::codes::{PendingCode, counter_code, random_code};
@@ -208,10 +210,13 @@ impl Core {
         let now = self.now();
         // no-code-created: everything else happens (LOG-1, the message), but the session
         // store never holds the code, so the code the user receives is refused (PC-1).
-        if !self.has_defect(Defect::NoCodeCreated) {
+        if !self.has_defect(Defect::NoCodeCreated)
+            && let Some((name, _)) = state.users.get_key_value(username)
+        {
+            let name = Arc::clone(name);
             let store = self.store_of(node);
             state.sessions[store].issue(
-                username,
+                &name,
                 PendingCode {
                     code: code.as_str().into(),
                     issued_at: now,

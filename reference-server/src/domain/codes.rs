@@ -2,11 +2,11 @@
 //! CL-2). A code lives in the store of the node that created it unless session sharing
 //! puts every node on one store.
 
-use std::collections::HashMap;
-
 use rand::Rng;
 
 use crate::clock::Millis;
+
+pub use super::code_store::CodeStore;
 
 /// Characters in a provision code (PC-8, length [ASSUMED]).
 pub const CODE_LENGTH: usize = 10;
@@ -36,7 +36,11 @@ pub fn counter_code(counter: u64) -> String {
 /// Compares a presented code with a stored one without an early exit, so response time
 /// does not reveal how many leading characters matched.
 pub fn codes_equal(presented: &str, stored: &str) -> bool {
-    let (a, b) = (presented.as_bytes(), stored.as_bytes());
+    bytes_equal(presented.as_bytes(), stored.as_bytes())
+}
+
+/// [`codes_equal`] on bytes.
+pub(crate) fn bytes_equal(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
@@ -46,10 +50,56 @@ pub fn codes_equal(presented: &str, stored: &str) -> bool {
 /// A code waiting to be redeemed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingCode {
-    pub(crate) code: Box<str>,
+    pub(crate) code: CodeText,
     pub(crate) issued_at: Millis,
     /// Set when redeemed; only the codes-reusable defect keeps redeemed codes around.
     pub(crate) redeemed: bool,
+}
+
+/// A code's characters, inline up to [`CodeText::INLINE`] bytes (every code the server
+/// issues is [`CODE_LENGTH`]), so that checking a presented code reads no allocation
+/// of its own: with hundreds of thousands of users waiting, each one is a cache miss.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum CodeText {
+    /// `bytes[..len]`.
+    Inline {
+        len: u8,
+        bytes: [u8; CodeText::INLINE],
+    },
+    /// A longer code.
+    Heap(Box<str>),
+}
+
+impl CodeText {
+    /// Longest code kept inline.
+    pub(crate) const INLINE: usize = 22;
+
+    /// The code's bytes (UTF-8).
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            CodeText::Inline { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or_default(),
+            CodeText::Heap(text) => text.as_bytes(),
+        }
+    }
+}
+
+impl From<&str> for CodeText {
+    fn from(code: &str) -> Self {
+        let mut bytes = [0u8; CodeText::INLINE];
+        match (bytes.get_mut(..code.len()), u8::try_from(code.len())) {
+            (Some(inline), Ok(len)) => {
+                inline.copy_from_slice(code.as_bytes());
+                CodeText::Inline { len, bytes }
+            }
+            _ => CodeText::Heap(code.into()),
+        }
+    }
+}
+
+impl std::fmt::Debug for CodeText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self.as_bytes()))
+    }
 }
 
 impl PendingCode {
@@ -60,87 +110,10 @@ impl PendingCode {
     }
 }
 
-/// One session store: each user's pending codes. Normally at most one per user (PC-7);
-/// the new-code-keeps-old defect lets several pile up.
-#[derive(Debug, Default)]
-pub struct CodeStore {
-    by_user: HashMap<Box<str>, Vec<PendingCode>>,
-}
-
-impl CodeStore {
-    /// Adds a code for `user`; unless `keep_older`, it replaces older ones (PC-7).
-    pub fn issue(&mut self, user: &str, code: PendingCode, keep_older: bool) {
-        let codes = self.by_user.entry(user.into()).or_default();
-        if !keep_older {
-            codes.clear();
-        }
-        codes.push(code);
-    }
-
-    /// The position of a code of `user` equal to `presented`, fresh at `now` (unless
-    /// `ignore_expiry`), and unredeemed (unless `allow_redeemed`).
-    pub fn find(
-        &self,
-        user: &str,
-        presented: &str,
-        now: Millis,
-        validity_secs: u64,
-        ignore_expiry: bool,
-        allow_redeemed: bool,
-    ) -> Option<usize> {
-        self.by_user.get(user)?.iter().position(|c| {
-            codes_equal(presented, &c.code)
-                && (ignore_expiry || c.is_fresh(now, validity_secs))
-                && (allow_redeemed || !c.redeemed)
-        })
-    }
-
-    /// Consumes the code equal to `code` for `user`: removed, or only marked redeemed when
-    /// `keep` (codes-reusable defect). Returns whether a code was there.
-    pub fn redeem(&mut self, user: &str, code: &str, keep: bool) -> bool {
-        let Some(codes) = self.by_user.get_mut(user) else {
-            return false;
-        };
-        let Some(pos) = codes.iter().position(|c| codes_equal(code, &c.code)) else {
-            return false;
-        };
-        if keep {
-            codes[pos].redeemed = true;
-        } else {
-            codes.remove(pos);
-        }
-        if codes.is_empty() {
-            self.by_user.remove(user);
-        }
-        true
-    }
-
-    /// Drops every pending code of `user` (PC-6: a failed attempt consumes them).
-    pub fn discard(&mut self, user: &str) {
-        self.by_user.remove(user);
-    }
-
-    /// How many codes `user` has waiting.
-    pub fn pending(&self, user: &str) -> usize {
-        self.by_user.get(user).map_or(0, Vec::len)
-    }
-
-    /// Drops codes that have expired at `now`, so stores do not grow with abandoned codes.
-    pub fn purge_expired(&mut self, now: Millis, validity_secs: u64) {
-        self.by_user.retain(|_, codes| {
-            codes.retain(|c| c.is_fresh(now, validity_secs));
-            !codes.is_empty()
-        });
-    }
-
-    /// Drops everything.
-    pub fn clear(&mut self) {
-        self.by_user.clear();
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
     fn code(c: &str, at: u64) -> PendingCode {
@@ -174,8 +147,8 @@ mod tests {
     #[test]
     fn pc7_new_code_replaces_older() {
         let mut s = CodeStore::default();
-        s.issue("u", code("OLD", 0), false);
-        s.issue("u", code("NEW", 0), false);
+        s.issue(&Arc::from("u"), code("OLD", 0), false);
+        s.issue(&Arc::from("u"), code("NEW", 0), false);
         assert_eq!(s.find("u", "OLD", Millis(0), 600, false, false), None);
         assert!(s.find("u", "NEW", Millis(0), 600, false, false).is_some());
     }
@@ -183,7 +156,7 @@ mod tests {
     #[test]
     fn pc5_redeemed_code_is_gone() {
         let mut s = CodeStore::default();
-        s.issue("u", code("C", 0), false);
+        s.issue(&Arc::from("u"), code("C", 0), false);
         assert!(s.redeem("u", "C", false));
         assert_eq!(s.find("u", "C", Millis(0), 600, false, true), None);
         assert!(!s.redeem("u", "C", false));
@@ -199,8 +172,8 @@ mod tests {
     #[test]
     fn purge_drops_only_expired() {
         let mut s = CodeStore::default();
-        s.issue("old", code("A", 0), false);
-        s.issue("new", code("B", 500_000), false);
+        s.issue(&Arc::from("old"), code("A", 0), false);
+        s.issue(&Arc::from("new"), code("B", 500_000), false);
         s.purge_expired(Millis(600_000), 600);
         assert_eq!(s.pending("old"), 0);
         assert_eq!(s.pending("new"), 1);

@@ -6,15 +6,15 @@
 //! name's allocation with the user table (`Arc<str>`), so a provisioned user costs one
 //! table slot here and no extra heap block (BENCHMARKS.md (b)).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::FastMap;
 use super::devices::{Device, DeviceId};
 
 /// Device id → the name of the user it is bound to.
 #[derive(Debug, Default)]
 pub(crate) struct DeviceIndex {
-    users: HashMap<DeviceId, Arc<str>>,
+    users: FastMap<DeviceId, Arc<str>>,
 }
 
 impl DeviceIndex {

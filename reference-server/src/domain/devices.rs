@@ -36,12 +36,25 @@ impl DeviceId {
     }
 }
 
-impl fmt::Display for DeviceId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
+impl DeviceId {
+    /// The 32 lowercase hex digits of the wire form.
+    fn hex(&self) -> [u8; 32] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 32];
+        for (pair, b) in out.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = DIGITS[usize::from(b >> 4)];
+            pair[1] = DIGITS[usize::from(b & 0xf)];
         }
-        Ok(())
+        out
+    }
+}
+
+impl fmt::Display for DeviceId {
+    // Written in one piece: a provision reply carries one (per-byte `{:02x}` cost more
+    // than the rest of the reply).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hex = self.hex();
+        f.write_str(std::str::from_utf8(&hex).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -120,6 +133,10 @@ mod tests {
         assert_eq!(DeviceId::parse("xyz"), None);
         assert_eq!(DeviceId::parse(&"g".repeat(32)), None);
         assert_eq!(format!("{id:?}"), "DeviceId(<redacted>)");
+        let known = DeviceId([
+            0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0, 0xff, 0x10, 0x0f, 2, 3, 4, 5,
+        ]);
+        assert_eq!(known.to_string(), "0123456789abcdef00ff100f02030405");
     }
 
     #[test]

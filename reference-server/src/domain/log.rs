@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 
 use serde::Serialize;
 
+use super::log_text::LogText;
 use crate::clock::Millis;
 use crate::defects::Defect;
 use crate::rule_id;
@@ -146,11 +147,42 @@ pub struct LogEntry {
     pub text: String,
 }
 
+/// An entry as the log keeps it: its text unformatted ([`LogText`]).
+#[derive(Debug)]
+struct Kept {
+    seq: u64,
+    node: u16,
+    at_ms: Millis,
+    text: LogText,
+}
+
+impl Kept {
+    fn entry(&self) -> LogEntry {
+        LogEntry {
+            seq: self.seq,
+            node: self.node,
+            at_ms: self.at_ms,
+            text: self.text.render(),
+        }
+    }
+}
+
+/// The entry last pushed out of the full ring, taken by a caller that drops it after
+/// releasing the core's lock: freeing an old entry's text touches memory long out of
+/// cache, which need not lengthen the lock.
+#[derive(Debug, Default)]
+pub(crate) struct Evicted {
+    /// Held only to be dropped.
+    _entry: Option<Kept>,
+}
+
 /// The log: newest entries kept up to a capacity, so a long load run cannot grow it
 /// without bound; sequence numbers keep counting so a reader can tell what it missed.
 #[derive(Debug)]
 pub struct Log {
-    entries: VecDeque<LogEntry>,
+    entries: VecDeque<Kept>,
+    /// See [`Evicted`]; replaced (dropped) by the next eviction if nobody took it.
+    evicted: Option<Kept>,
     next_seq: u64,
     capacity: usize,
 }
@@ -160,6 +192,7 @@ impl Log {
     pub fn new(capacity: usize) -> Self {
         Self {
             entries: VecDeque::new(),
+            evicted: None,
             next_seq: 1,
             capacity: capacity.max(1),
         }
@@ -167,13 +200,18 @@ impl Log {
 
     /// Appends an entry and returns its sequence number.
     pub fn write(&mut self, node: u16, at_ms: Millis, text: String) -> u64 {
+        self.keep(node, at_ms, text.into())
+    }
+
+    /// Appends an entry whose text is formatted only when read.
+    pub(crate) fn keep(&mut self, node: u16, at_ms: Millis, text: LogText) -> u64 {
         tracing::debug!(node, "{text}");
         let seq = self.next_seq;
         self.next_seq += 1;
         if self.entries.len() == self.capacity {
-            self.entries.pop_front();
+            self.evicted = self.entries.pop_front();
         }
-        self.entries.push_back(LogEntry {
+        self.entries.push_back(Kept {
             seq,
             node,
             at_ms,
@@ -189,7 +227,7 @@ impl Log {
             .iter()
             .skip(start)
             .take(limit)
-            .cloned()
+            .map(Kept::entry)
             .collect()
     }
 
@@ -198,9 +236,17 @@ impl Log {
         self.next_seq
     }
 
+    /// The entry the last write pushed out, for the caller to drop later.
+    pub(crate) fn take_evicted(&mut self) -> Evicted {
+        Evicted {
+            _entry: self.evicted.take(),
+        }
+    }
+
     /// Drops every entry; sequence numbers keep counting.
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.evicted = None;
     }
 }
 

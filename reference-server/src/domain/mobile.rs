@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::codes::codes_equal;
 use super::devices::{Device, DeviceId};
 use super::log::{LogLine, texts};
+use super::log_text::LogText;
 use super::policy::StringType;
 use super::strings::{STRINGS_PER_DOWNLOAD, StringBook, otc_for, split_otc_input};
 use super::{AgentError, Core, MobileError, State};
@@ -46,6 +47,11 @@ impl StringsDownload {
         self.book.write_joined(out, separator);
     }
 
+    /// `lead`, then the strings joined by `separator`, in one buffer.
+    pub fn text(&self, lead: &str, separator: &str) -> String {
+        self.book.text(lead, separator)
+    }
+
     /// How many strings the download holds (99, SS-3).
     pub fn count(&self) -> usize {
         usize::from(self.book.count)
@@ -78,12 +84,7 @@ impl Core {
     ) -> Result<Arc<str>, MobileError> {
         let verdict = self.check_claim(state, node, claim, node_local);
         if verdict.is_err() {
-            self.log(
-                state,
-                node,
-                LogLine::Log7,
-                texts::MOBILE_UNKNOWN_USER.to_string(),
-            );
+            self.log(state, node, LogLine::Log7, LogText::MobileUnknownUser);
         }
         verdict
     }
@@ -192,9 +193,11 @@ impl Core {
             &mut state,
             node,
             LogLine::Log9,
-            texts::strings_fetched(&username),
+            LogText::StringsFetched(username),
         );
+        let evicted = state.log.take_evicted();
         drop(state);
+        drop(evicted);
         let policies = if self.has_defect(Defect::PoliciesNotSent) {
             Vec::new()
         } else {

@@ -6,16 +6,19 @@
 //! [`mobile`] (strings, token index, OTC login) and [`site`] (Site ID, URLs).
 
 pub mod admin;
+pub(crate) mod code_store;
 pub mod codes;
 pub(crate) mod device_index;
 pub mod devices;
 pub mod errors;
 pub mod log;
+pub(crate) mod log_text;
 pub mod mobile;
 pub mod outbox;
 pub mod policy;
 pub mod provision;
 pub mod site;
+pub(crate) mod string_chars;
 pub mod strings;
 pub mod users;
 
@@ -28,12 +31,19 @@ use codes::CodeStore;
 use device_index::DeviceIndex;
 use devices::Device;
 use log::{Log, LogLine};
+use log_text::LogText;
 use outbox::Outbox;
 use policy::Policies;
 use site::SiteRecord;
 use users::{User, UserSpec};
 
 pub use errors::{AdminError, AgentError, MobileError, SelfProvisionError};
+
+/// The maps of the repository keyed by username or device id, looked up on every mobile
+/// request: foldhash instead of std's SipHash, several times cheaper on these short keys
+/// and, like it, seeded at random (per process and per map), so keys cannot be chosen
+/// ahead to collide.
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// How a server is set up; fixed for its lifetime.
 #[derive(Debug, Clone)]
@@ -78,7 +88,7 @@ pub(crate) struct UserRecord {
 #[derive(Debug)]
 pub(crate) struct State {
     /// Keyed by username; the key's allocation is shared with [`State::devices`].
-    pub(crate) users: HashMap<Arc<str>, UserRecord>,
+    pub(crate) users: FastMap<Arc<str>, UserRecord>,
     /// Which user each bound device id belongs to (SS-2: `<Id>` alone names the user).
     pub(crate) devices: DeviceIndex,
     pub(crate) policies: Policies,
@@ -94,10 +104,17 @@ pub(crate) struct State {
 }
 
 struct Shared {
-    state: Mutex<State>,
+    state: OwnLines<Mutex<State>>,
     clock: SharedClock,
     config: CoreConfig,
 }
+
+/// Puts the lock and the state it guards on cache lines of their own (128 bytes: the
+/// adjacent-line prefetcher pulls lines in pairs). Every request writes them, from
+/// either server thread in turn; the clock and the configuration beside them are read
+/// on every request too and must not be on a line the other thread just wrote.
+#[repr(align(128))]
+struct OwnLines<T>(T);
 
 /// A handle on the server; cheap to clone, shared by every node and the control API.
 #[derive(Clone)]
@@ -123,7 +140,7 @@ impl Core {
         let nodes = config.nodes.max(1);
         let config = CoreConfig { nodes, ..config };
         let state = State {
-            users: HashMap::new(),
+            users: FastMap::default(),
             devices: DeviceIndex::default(),
             policies: Policies::default(),
             sessions: (0..=nodes).map(|_| CodeStore::default()).collect(),
@@ -135,7 +152,7 @@ impl Core {
         };
         let core = Self {
             shared: Arc::new(Shared {
-                state: Mutex::new(state),
+                state: OwnLines(Mutex::new(state)),
                 clock,
                 config,
             }),
@@ -177,6 +194,7 @@ impl Core {
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.shared
             .state
+            .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -210,12 +228,18 @@ impl Core {
     /// Appends a log line of rule `line`, stamped with `node` and the clock. The one
     /// place the `log-N-missing` defects act: with the line's defect on, nothing is
     /// written and everything else the caller does goes on unchanged.
-    pub(crate) fn log(&self, state: &mut State, node: u16, line: LogLine, text: String) {
+    pub(crate) fn log(
+        &self,
+        state: &mut State,
+        node: u16,
+        line: LogLine,
+        text: impl Into<LogText>,
+    ) {
         if line.missing_defect().is_some_and(|d| self.has_defect(d)) {
             return;
         }
         let now = self.now();
-        state.log.write(node, now, text);
+        state.log.keep(node, now, text.into());
     }
 }
 

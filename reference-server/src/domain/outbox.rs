@@ -2,11 +2,12 @@
 //! Delivery is immediate (LOG-3 then LOG-4); the control API reads the outbox the way a
 //! test would read a mailbox. Bounded per user so a load run cannot grow it without end.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::FastMap;
 use super::users::TransportKind;
 use crate::clock::Millis;
 
@@ -55,7 +56,7 @@ pub struct OutboxMessage {
 /// million users can grow the outbox without bound.
 #[derive(Debug)]
 pub struct Outbox {
-    by_user: HashMap<Arc<str>, VecDeque<OutboxMessage>>,
+    by_user: FastMap<Arc<str>, VecDeque<OutboxMessage>>,
     /// Delivery order, to find the oldest message when the outbox is full. Entries of
     /// messages already dropped (per-user limit, user deleted) are skipped then.
     order: VecDeque<(Arc<str>, u64)>,
@@ -73,7 +74,7 @@ impl Outbox {
     /// An outbox keeping at most `capacity` messages in all.
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            by_user: HashMap::new(),
+            by_user: FastMap::default(),
             order: VecDeque::new(),
             next_seq: 0,
             capacity: capacity.max(1),

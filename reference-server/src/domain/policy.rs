@@ -30,7 +30,7 @@ pub enum StringType {
 
 impl StringType {
     /// The alphabet strings of this type are drawn from.
-    pub fn alphabet(self) -> &'static [u8] {
+    pub const fn alphabet(self) -> &'static [u8] {
         match self {
             StringType::Numeric => b"0123456789",
             StringType::Upper => b"ABCDEFGHIJKLMNOPQRSTUVWXYZ",

@@ -1,17 +1,19 @@
 //! Security strings (SS-3, SS-4, SS-6) and one-time codes (OTC-1). A device stores a
 //! 32-byte seed and a small "book" per download instead of 99 strings: the strings of a
-//! download are derived from (seed, generation) with ChaCha12, so a million provisioned
-//! users fit in memory and a login recomputes the one string it needs.
-
-use rand::{RngCore, SeedableRng};
-use rand_chacha::ChaCha12Rng;
+//! download are derived from (seed, generation) with ChaCha12 ([`string_chars`]), so a
+//! million provisioned users fit in memory and a login recomputes the one string it needs.
 
 use super::policy::StringType;
+use super::string_chars;
 
 /// Strings in one download (SS-3).
 pub const STRINGS_PER_DOWNLOAD: u8 = 99;
 /// Characters of a string before its two-digit index (SS-3).
 pub const STRING_CHARS: usize = 10;
+/// The characters of a normal download.
+const DOWNLOAD_CHARS: usize = STRINGS_PER_DOWNLOAD as usize * STRING_CHARS;
+/// The most characters a book can hold: 255 strings (its count is a `u8`).
+const MAX_CHARS: usize = 255 * STRING_CHARS;
 
 /// One download's worth of strings: enough to recompute them and to know which were
 /// used. 56 bytes instead of 99 × 12.
@@ -39,16 +41,18 @@ impl StringBook {
 
     /// The strings as the app receives them: 10 characters then the index, 01..=count.
     pub fn strings(&self) -> Vec<String> {
-        let mut source = self.chars();
-        (1..=self.count)
-            .map(|index| {
-                let mut s = String::with_capacity(STRING_CHARS + 2);
-                s.extend(source.next_string().iter().map(|&b| char::from(b)));
-                s.push(char::from(b'0' + index / 10));
-                s.push(char::from(b'0' + index % 10));
-                s
-            })
-            .collect()
+        self.with_chars(|chars| {
+            (1..=self.count)
+                .zip(chars.chunks_exact(STRING_CHARS))
+                .map(|(index, string)| {
+                    let mut s = String::with_capacity(STRING_CHARS + 2);
+                    s.extend(string.iter().map(|&b| char::from(b)));
+                    s.push(char::from(b'0' + index / 10));
+                    s.push(char::from(b'0' + index % 10));
+                    s
+                })
+                .collect()
+        })
     }
 
     /// The strings joined by `separator`, written straight into one buffer: what a
@@ -61,16 +65,37 @@ impl StringBook {
 
     /// Appends the strings joined by `separator` to `out` (the reply writer's buffer).
     pub fn write_joined(&self, out: &mut String, separator: &str) {
-        let mut source = self.chars();
-        out.reserve(usize::from(self.count) * (STRING_CHARS + 2 + separator.len()));
-        for index in 1..=self.count {
-            if index > 1 {
-                out.push_str(separator);
+        out.push_str(&self.text("", separator));
+    }
+
+    /// `lead`, then the strings joined by `separator`: a reply's whole text, written in
+    /// place in one buffer (each string as 10 characters and 2 digits at a fixed offset).
+    pub fn text(&self, lead: &str, separator: &str) -> String {
+        let (lead, separator) = (lead.as_bytes(), separator.as_bytes());
+        let count = usize::from(self.count);
+        let record = STRING_CHARS + 2 + separator.len();
+        let mut text = vec![0u8; lead.len() + count * record - separator.len().min(count * record)];
+        let (head, body) = text.split_at_mut(lead.len());
+        head.copy_from_slice(lead);
+        self.with_chars(|chars| {
+            let strings = (1..=self.count).zip(chars.chunks_exact(STRING_CHARS));
+            for (slot, (index, string)) in body.chunks_mut(record).zip(strings) {
+                let (chars, rest) = slot.split_at_mut(STRING_CHARS.min(slot.len()));
+                chars.copy_from_slice(string);
+                if let [tens, units, tail @ ..] = rest {
+                    *tens = b'0' + index / 10;
+                    *units = b'0' + index % 10;
+                    // The last string has no separator after it.
+                    if tail.len() == separator.len() {
+                        tail.copy_from_slice(separator);
+                    }
+                }
             }
-            out.extend(source.next_string().iter().map(|&b| char::from(b)));
-            out.push(char::from(b'0' + index / 10));
-            out.push(char::from(b'0' + index % 10));
-        }
+        });
+        // ASCII characters and digits around `&str` lead and separators: always UTF-8,
+        // checked in one pass rather than pushed a `char` at a time.
+        String::from_utf8(text)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
     /// The 10 characters of the string with `index` (1-based), if the book holds it.
@@ -78,12 +103,11 @@ impl StringBook {
         if index == 0 || index > self.count {
             return None;
         }
-        let mut source = self.chars();
-        let mut chars = [0u8; STRING_CHARS];
-        for _ in 0..index {
-            chars = source.next_string();
-        }
-        Some(chars)
+        let mut chars = [0u8; MAX_CHARS];
+        let end = usize::from(index) * STRING_CHARS;
+        let chars = chars.get_mut(..end)?;
+        string_chars::fill(self.seed, self.generation, self.string_type, chars);
+        chars.get(end - STRING_CHARS..)?.try_into().ok()
     }
 
     /// Whether the string with `index` has authenticated already.
@@ -103,56 +127,28 @@ impl StringBook {
         (1..=self.count).find(|&i| !self.is_used(i))
     }
 
-    fn chars(&self) -> CharSource {
-        let mut rng = ChaCha12Rng::from_seed(self.seed);
-        rng.set_stream(u64::from(self.generation));
-        CharSource::new(rng, self.string_type.alphabet())
-    }
-}
-
-/// Characters drawn uniformly from an alphabet, a block of random bytes at a time: a byte
-/// below the largest multiple of the alphabet's size maps to `alphabet[byte % size]`, a
-/// byte above it is skipped, so every character is equally likely (no modulo bias).
-struct CharSource {
-    rng: ChaCha12Rng,
-    alphabet: &'static [u8],
-    limit: u16,
-    block: [u8; 64],
-    pos: usize,
-}
-
-impl CharSource {
-    fn new(rng: ChaCha12Rng, alphabet: &'static [u8]) -> Self {
-        let size = alphabet.len().clamp(1, 256) as u16;
-        Self {
-            rng,
-            alphabet,
-            limit: 256 - 256 % size,
-            block: [0; 64],
-            pos: 64,
-        }
-    }
-
-    fn next_char(&mut self) -> u8 {
-        loop {
-            if self.pos == self.block.len() {
-                self.rng.fill_bytes(&mut self.block);
-                self.pos = 0;
-            }
-            let byte = u16::from(self.block[self.pos]);
-            self.pos += 1;
-            if byte < self.limit {
-                return self.alphabet[usize::from(byte) % self.alphabet.len()];
-            }
-        }
-    }
-
-    fn next_string(&mut self) -> [u8; STRING_CHARS] {
-        let mut chars = [0u8; STRING_CHARS];
-        for c in &mut chars {
-            *c = self.next_char();
-        }
+    /// The characters of every string of the book, in `buffer`.
+    fn fill<'b>(&self, buffer: &'b mut [u8; MAX_CHARS]) -> &'b [u8] {
+        let chars = &mut buffer[..usize::from(self.count) * STRING_CHARS];
+        string_chars::fill(self.seed, self.generation, self.string_type, chars);
         chars
+    }
+
+    /// Calls `with` on the characters of every string of the book, generated into a
+    /// buffer on the stack just large enough for a normal download.
+    fn with_chars<T>(&self, with: impl FnOnce(&[u8]) -> T) -> T {
+        let len = usize::from(self.count) * STRING_CHARS;
+        let mut usual = [0u8; DOWNLOAD_CHARS];
+        match usual.get_mut(..len) {
+            Some(chars) => {
+                string_chars::fill(self.seed, self.generation, self.string_type, chars);
+                with(chars)
+            }
+            None => {
+                let mut buffer = [0u8; MAX_CHARS];
+                with(self.fill(&mut buffer))
+            }
+        }
     }
 }
 
@@ -212,6 +208,12 @@ mod tests {
     fn joined_is_the_strings_joined() {
         let b = book(StringType::Alphanumeric);
         assert_eq!(b.joined(';'), b.strings().join(";"));
+        assert_eq!(b.text("0;", "--"), format!("0;{}", b.strings().join("--")));
+        assert_eq!(b.text("", ""), b.strings().concat());
+        let empty = StringBook::new([1; 32], 1, StringType::Numeric, 0);
+        assert_eq!(empty.text("x", ";"), "x");
+        let one = StringBook::new([1; 32], 1, StringType::Numeric, 1);
+        assert_eq!(one.text("", ";"), one.strings().join(";"));
     }
 
     #[test]

@@ -7,13 +7,13 @@
 
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::NodeState;
 use super::body::read_body;
+use super::reply_buffer;
 use crate::domain::MobileError;
 use crate::domain::provision::ProvisionRequest;
 use crate::wire::{Action, ErrorCode, PolicyItem, SasRequest, SasResponse, XmlError};
@@ -25,19 +25,25 @@ const RACE_WINDOW: Duration = Duration::from_millis(25);
 pub const REPLY_CONTENT_TYPE: &str = "text/xml; charset=utf-8";
 
 fn xml_reply(node: &NodeState, status: StatusCode, reply: &SasResponse) -> Response {
+    let mut text = reply_buffer::take();
+    reply.write_xml(&node.wire, &mut text);
     (
         status,
         [(header::CONTENT_TYPE, REPLY_CONTENT_TYPE)],
-        reply.to_xml(&node.wire),
+        reply_buffer::body(text),
     )
         .into_response()
 }
 
 /// `POST <base><paths.agent_xml>`.
-pub async fn agent_xml(State(node): State<NodeState>, headers: HeaderMap, body: Body) -> Response {
+///
+/// The request is taken whole, not as a `HeaderMap` and a body: that extractor would
+/// copy every header of every call.
+pub async fn agent_xml(State(node): State<NodeState>, request: Request) -> Response {
     let limits = &node.limits;
+    let (parts, body) = request.into_parts();
     let bytes = match read_body(
-        &headers,
+        &parts.headers,
         body,
         limits.xml.max_body_bytes,
         limits.body_timeout,
@@ -163,14 +169,17 @@ async fn provision(node: &NodeState, request: &SasRequest) -> Result<SasResponse
             .to_string(),
         device_info: request.get(&names.device_os).map(str::to_string),
     };
-    let ticket = node
-        .core
-        .provision_check(node.node, &req)
-        .map_err(mobile_fail)?;
-    if node.core.provision_is_racy() {
+    let done = if node.core.provision_is_racy() {
+        let ticket = node
+            .core
+            .provision_check(node.node, &req)
+            .map_err(mobile_fail)?;
         tokio::time::sleep(RACE_WINDOW).await;
+        node.core.provision_commit(ticket)
+    } else {
+        node.core.provision(node.node, &req)
     }
-    let done = node.core.provision_commit(ticket).map_err(mobile_fail)?;
+    .map_err(mobile_fail)?;
     let mut reply = SasResponse::pass();
     reply.id = Some(done.device_id);
     reply.policies = PolicyItem::from_flags(done.policies);

@@ -7,8 +7,10 @@
 pub mod agentxml;
 pub mod body;
 pub mod control;
+mod node_state;
 pub mod portal;
 pub mod qr;
+mod reply_buffer;
 pub mod routes;
 pub mod ssd;
 pub mod token_index;
@@ -22,6 +24,7 @@ use axum::routing::MethodRouter;
 
 use crate::domain::Core;
 use crate::wire::{RequestLimits, ServerWire};
+pub use node_state::{Node, NodeState};
 use routes::Endpoint;
 pub use routes::{CONTEXTS, RouteError};
 
@@ -43,19 +46,6 @@ impl Default for NodeLimits {
     }
 }
 
-/// What every handler of one node sees.
-#[derive(Debug, Clone)]
-pub struct NodeState {
-    /// The shared server.
-    pub core: Core,
-    /// This node's index (1-based).
-    pub node: u16,
-    /// Body limits.
-    pub limits: NodeLimits,
-    /// The wire every node of the server speaks, shared.
-    pub wire: Arc<ServerWire>,
-}
-
 /// The router of node `node`, speaking `wire`. Fails only when the wire's paths cannot
 /// be routed ([`routes::plan`]).
 pub fn node_router(
@@ -65,12 +55,7 @@ pub fn node_router(
     wire: Arc<ServerWire>,
 ) -> Result<Router, RouteError> {
     let plan = routes::plan(&wire)?;
-    let state = NodeState {
-        core,
-        node,
-        limits,
-        wire,
-    };
+    let state = NodeState::new(core, node, limits, wire);
     // Profile paths are literal: a segment may start with ':' or '*'.
     let mut router = Router::new().without_v07_checks();
     for (path, endpoints) in plan.routes() {

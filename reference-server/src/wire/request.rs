@@ -9,12 +9,19 @@
 //! expanded, so the parser runs in time linear in the input and allocates at most
 //! O(input) memory whatever the body holds.
 
+mod fast;
+mod fields;
+
 use std::collections::HashSet;
 use std::fmt::Display;
+use std::ops::Range;
 
 use quick_xml::errors::{Error as QxError, IllFormedError, SyntaxError};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
+
+use fields::Builder;
+pub use fields::SasRequest;
 
 /// The root element of both built-in profiles (names are case-sensitive).
 pub const DEFAULT_ROOT: &str = "SASRequest";
@@ -43,35 +50,6 @@ impl Default for RequestLimits {
             max_elements: 64,
             max_value_bytes: 4096,
         }
-    }
-}
-
-/// A parsed request: the root's children as (name, value) pairs, in document
-/// order. Names are unique; values are unescaped and trimmed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SasRequest {
-    fields: Vec<(String, String)>,
-}
-
-impl SasRequest {
-    /// The value of child element `name` (exact, case-sensitive match).
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The value of child element `name`, or [`XmlError::MissingElement`]. An empty
-    /// element (`<Password/>`) is present and yields `Ok("")`.
-    pub fn require(&self, name: &str) -> Result<&str, XmlError> {
-        self.get(name)
-            .ok_or_else(|| XmlError::MissingElement(clip(name, MAX_NAME_CHARS)))
-    }
-
-    /// All (name, value) pairs in document order.
-    pub fn fields(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.fields.iter().map(|(n, v)| (n.as_str(), v.as_str()))
     }
 }
 
@@ -149,6 +127,14 @@ pub fn parse_request(
             limit: limits.max_body_bytes,
         });
     }
+    if let Some(request) = fast::parse(body, limits, root) {
+        return Ok(request);
+    }
+    parse_full(body, limits, root)
+}
+
+/// The full parser: every body the fast path passes over, and every refusal.
+fn parse_full(body: &[u8], limits: &RequestLimits, root: &str) -> Result<SasRequest, XmlError> {
     let (bom_len, rest) = match body.strip_prefix(UTF8_BOM) {
         Some(rest) => (UTF8_BOM.len(), rest),
         None => (0, body),
@@ -182,8 +168,12 @@ enum Place {
     Prolog,
     /// Inside the root element, between children.
     Root,
-    /// Inside child `name`, collecting its text.
-    Child { name: String, value: String },
+    /// Inside the child whose name is at `name` in the fields' text, collecting its
+    /// value from `value_start` on.
+    Child {
+        name: Range<usize>,
+        value_start: usize,
+    },
     /// After the root's end tag.
     Epilog,
 }
@@ -199,8 +189,7 @@ struct Parser<'a, 'l> {
     /// True until the first event other than leading whitespace: the only point where
     /// an XML declaration may appear.
     at_start: bool,
-    seen: HashSet<String>,
-    fields: Vec<(String, String)>,
+    fields: Builder,
 }
 
 impl<'a, 'l> Parser<'a, 'l> {
@@ -221,8 +210,7 @@ impl<'a, 'l> Parser<'a, 'l> {
             limits,
             place: Place::Prolog,
             at_start: true,
-            seen: HashSet::new(),
-            fields: Vec::new(),
+            fields: Builder::with_capacity(text.len()),
         }
     }
 
@@ -296,44 +284,44 @@ impl<'a, 'l> Parser<'a, 'l> {
     }
 
     fn start(&mut self, start: &BytesStart<'_>, empty: bool) -> Result<(), XmlError> {
-        let name = std::str::from_utf8(start.name().into_inner())
-            .map_err(|e| self.malformed_here(e))?
-            .to_owned();
+        let name =
+            std::str::from_utf8(start.name().into_inner()).map_err(|e| self.malformed_here(e))?;
         if name.is_empty() {
             return Err(self.malformed_here("element without a name"));
         }
-        self.check_attributes(start, &name)?;
+        self.check_attributes(start, name)?;
         match &self.place {
             Place::Prolog => {
                 if name != self.root {
                     return Err(XmlError::WrongRoot {
-                        found: clip(&name, MAX_NAME_CHARS),
+                        found: clip(name, MAX_NAME_CHARS),
                         expected: clip(self.root, MAX_NAME_CHARS),
                     });
                 }
                 self.place = if empty { Place::Epilog } else { Place::Root };
             }
             Place::Root => {
-                if self.seen.contains(&name) {
-                    return Err(XmlError::RepeatedElement(clip(&name, MAX_NAME_CHARS)));
+                if self.fields.has(name) {
+                    return Err(XmlError::RepeatedElement(clip(name, MAX_NAME_CHARS)));
                 }
                 if self.fields.len() >= self.limits.max_elements {
                     return Err(XmlError::TooManyElements {
                         limit: self.limits.max_elements,
                     });
                 }
-                self.seen.insert(name.clone());
+                let name = self.fields.push_name(name);
+                let value_start = self.fields.text_len();
                 if empty {
-                    self.fields.push((name, String::new()));
+                    self.fields.push_field(name, value_start..value_start);
                 } else {
-                    self.place = Place::Child {
-                        name,
-                        value: String::new(),
-                    };
+                    self.place = Place::Child { name, value_start };
                 }
             }
             Place::Child { name: parent, .. } => {
-                return Err(XmlError::NestedElement(clip(parent, MAX_NAME_CHARS)));
+                return Err(XmlError::NestedElement(clip(
+                    self.fields.text(parent),
+                    MAX_NAME_CHARS,
+                )));
             }
             // `run` answers every event after the root with TrailingContent.
             Place::Epilog => return Err(XmlError::TrailingContent),
@@ -345,15 +333,18 @@ impl<'a, 'l> Parser<'a, 'l> {
         // check_end_names guarantees the end tag matches the innermost open element.
         match std::mem::replace(&mut self.place, Place::Epilog) {
             Place::Root => Ok(()),
-            Place::Child { name, value } => {
-                let value = value.trim_matches(is_xml_whitespace_char);
-                if value.len() > self.limits.max_value_bytes {
+            Place::Child { name, value_start } => {
+                let raw = self.fields.text_since(value_start);
+                let lead = raw.len() - raw.trim_start_matches(is_xml_whitespace_char).len();
+                let len = raw.trim_matches(is_xml_whitespace_char).len();
+                if len > self.limits.max_value_bytes {
                     return Err(XmlError::ValueTooLong {
-                        element: clip(&name, MAX_NAME_CHARS),
+                        element: clip(self.fields.text(&name), MAX_NAME_CHARS),
                         limit: self.limits.max_value_bytes,
                     });
                 }
-                self.fields.push((name, value.to_owned()));
+                let start = value_start + lead;
+                self.fields.push_field(name, start..start + len);
                 self.place = Place::Root;
                 Ok(())
             }
@@ -366,8 +357,8 @@ impl<'a, 'l> Parser<'a, 'l> {
 
     fn text(&mut self, content: &str) -> Result<(), XmlError> {
         match &mut self.place {
-            Place::Child { value, .. } => {
-                value.push_str(content);
+            Place::Child { .. } => {
+                self.fields.push_text(content);
                 Ok(())
             }
             _ if content.chars().all(is_xml_whitespace_char) => Ok(()),
@@ -379,9 +370,7 @@ impl<'a, 'l> Parser<'a, 'l> {
 
     fn finish(self) -> Result<SasRequest, XmlError> {
         match self.place {
-            Place::Epilog => Ok(SasRequest {
-                fields: self.fields,
-            }),
+            Place::Epilog => Ok(self.fields.finish()),
             Place::Prolog | Place::Root | Place::Child { .. } => Err(XmlError::Truncated),
         }
     }
@@ -389,6 +378,10 @@ impl<'a, 'l> Parser<'a, 'l> {
     /// Attributes are ignored, but a tag whose attributes are not well-formed is
     /// malformed XML. Every problem found here is reported as `Malformed`.
     fn check_attributes(&self, start: &BytesStart<'_>, element: &str) -> Result<(), XmlError> {
+        // The usual tag has none: nothing to check, no set to make.
+        if start.attributes_raw().is_empty() {
+            return Ok(());
+        }
         let mut names: HashSet<&[u8]> = HashSet::new();
         // quick-xml's own duplicate check compares each attribute with every earlier
         // one (quadratic); the hash set keeps this linear.

@@ -99,12 +99,19 @@ impl SasResponse {
 
     /// The complete document in `wire`'s spelling, XML declaration included.
     pub fn to_xml(&self, wire: &ServerWire) -> String {
+        let mut out = String::new();
+        self.write_xml(wire, &mut out);
+        out
+    }
+
+    /// [`SasResponse::to_xml`], appended to `out` (a buffer kept for reuse).
+    pub fn write_xml(&self, wire: &ServerWire, out: &mut String) {
         let f = &wire.reply;
         let strings_len = self.security_strings.as_ref().map_or(0, String::len);
-        let mut out = String::with_capacity(256 + strings_len + 160 * self.policies.len());
+        out.reserve(256 + strings_len + 160 * self.policies.len());
         out.push_str(&f.head);
         if let Some(id) = &self.request_id {
-            f.request_id.write(&mut out, id);
+            f.request_id.write(out, id);
         }
         out.push_str(if self.passed {
             &f.result_pass
@@ -112,20 +119,19 @@ impl SasResponse {
             &f.result_fail
         });
         if let Some(code) = self.error {
-            f.error.write(&mut out, wire.error(code));
+            f.error.write(out, wire.error(code));
         }
         if let Some(message) = &self.message {
-            f.message.write(&mut out, message);
+            f.message.write(out, message);
         }
         if let Some(id) = &self.id {
-            f.device_id.write(&mut out, id);
+            f.device_id.write(out, id);
         }
         if let Some(strings) = &self.security_strings {
-            f.security_strings.write(&mut out, strings);
+            f.security_strings.write(out, strings);
         }
-        write_policies(&mut out, &wire.policies, &self.policies);
+        write_policies(out, &wire.policies, &self.policies);
         out.push_str(&f.tail);
-        out
     }
 }
 

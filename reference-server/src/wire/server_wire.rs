@@ -405,11 +405,6 @@ impl ServerWire {
     /// The text of `<SecurityStrings>` for `download` (SS-3 layout), in one buffer;
     /// the reply writer escapes it (a no-op copy for the usual `;`).
     pub fn join_strings(&self, download: &StringsDownload) -> String {
-        let s = &self.strings;
-        let mut out =
-            String::with_capacity(s.lead.len() + download.count() * (12 + s.separator.len()));
-        out.push_str(&s.lead);
-        download.write_joined(&mut out, &s.separator);
-        out
+        download.text(&self.strings.lead, &self.strings.separator)
     }
 }

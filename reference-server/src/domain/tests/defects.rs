@@ -304,14 +304,14 @@ async fn qr_not_png_breaks_qr1() {
     use axum::extract::{Query, State};
     use axum::http::{StatusCode, header};
 
-    let node = NodeState {
-        core: with(Defect::QrNotPng),
-        node: 1,
-        limits: NodeLimits::default(),
-        wire: std::sync::Arc::new(crate::wire::ServerWire::faithful(
+    let node = NodeState::new(
+        with(Defect::QrNotPng),
+        1,
+        NodeLimits::default(),
+        std::sync::Arc::new(crate::wire::ServerWire::faithful(
             &crate::profile::WireProfile::default_profile(),
         )),
-    };
+    );
     let params = [("text".to_string(), "http://x/S/alice/C".to_string())].into();
     let response = qr_code(State(node), Query(params)).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -330,14 +330,14 @@ async fn qr_wrong_payload_breaks_qr1() {
     use axum::extract::{Query, State};
 
     let text = "http://x/S/alice/C";
-    let node = NodeState {
-        core: with(Defect::QrWrongPayload),
-        node: 1,
-        limits: NodeLimits::default(),
-        wire: std::sync::Arc::new(crate::wire::ServerWire::faithful(
+    let node = NodeState::new(
+        with(Defect::QrWrongPayload),
+        1,
+        NodeLimits::default(),
+        std::sync::Arc::new(crate::wire::ServerWire::faithful(
             &crate::profile::WireProfile::default_profile(),
         )),
-    };
+    );
     let params = [("text".to_string(), text.to_string())].into();
     let response = qr_code(State(node), Query(params)).await;
     let body = axum::body::to_bytes(response.into_body(), 1 << 20)
