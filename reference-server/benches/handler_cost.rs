@@ -20,7 +20,6 @@
 //! users first, so the tables are as large as in benchmark (a) and the timings include
 //! its cache misses.
 
-use std::error::Error;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Instant;
@@ -32,65 +31,16 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 use swivel_reference_server::clock::ManualClock;
-use swivel_reference_server::domain::provision::ProvisionRequest;
-use swivel_reference_server::domain::users::{Transport, TransportKind, UserSpec};
 use swivel_reference_server::domain::{Core, CoreConfig};
 use swivel_reference_server::http::{NodeLimits, node_router};
 use swivel_reference_server::profile::WireProfile;
 use swivel_reference_server::wire::ServerWire;
 
-type BoxError = Box<dyn Error + Send + Sync>;
+mod common;
+use common::{BoxError, issue_code, provision, provision_xml, strings_xml, user_spec};
 
 const PATH: &str = "/pinsafe/AgentXML";
 const WRONG_CODE: &str = "ZZZZZZZZZZ";
-
-fn user_spec(name: &str) -> UserSpec {
-    UserSpec {
-        username: name.to_string(),
-        pin: "1234".to_string(),
-        mobile_client: true,
-        groups: None,
-        alert_transport: Some(Transport {
-            kind: TransportKind::Email,
-            destination: format!("{name}@example.test"),
-        }),
-        string_transport: None,
-    }
-}
-
-fn issue_code(core: &Core, name: &str) -> Result<String, BoxError> {
-    core.admin_reprovision(1, name)?;
-    core.outbox(Some(name), 8)
-        .into_iter()
-        .rev()
-        .find_map(|m| m.code)
-        .ok_or_else(|| format!("no provision code in {name}'s outbox").into())
-}
-
-fn provision(core: &Core, name: &str) -> Result<String, BoxError> {
-    let code = issue_code(core, name)?;
-    let done = core.provision(
-        1,
-        &ProvisionRequest {
-            username: name.to_string(),
-            code,
-            device_info: None,
-        },
-    )?;
-    Ok(done.device_id)
-}
-
-fn strings_xml(device: &str) -> String {
-    format!(
-        "<SASRequest><Version>3.6</Version><Action>SecurityStrings</Action><Id>{device}</Id></SASRequest>"
-    )
-}
-
-fn provision_xml(user: &str, code: &str) -> String {
-    format!(
-        "<SASRequest><Version>3.6</Version><Action>provision</Action><Username>{user}</Username><ProvisionCode>{code}</ProvisionCode></SASRequest>"
-    )
-}
 
 /// Sends every body through the router and checks each reply for `marker`.
 async fn drive(router: &Router, bodies: Vec<String>, marker: &str) -> Result<(), BoxError> {
@@ -181,10 +131,10 @@ fn main() -> Result<(), BoxError> {
     for i in 0..n {
         let name = format!("strings{i:07}");
         core.create_user(&user_spec(&name))?;
-        strings.push(strings_xml(&provision(&core, &name)?));
+        strings.push(strings_xml(&provision(&core, &name, None)?));
         let name = format!("wrong{i:07}");
         core.create_user(&user_spec(&name))?;
-        provision(&core, &name)?;
+        provision(&core, &name, None)?;
         wrong.push(provision_xml(&name, WRONG_CODE));
         let name = format!("valid{i:07}");
         core.create_user(&user_spec(&name))?;

@@ -35,7 +35,6 @@
 //!
 //! Run: `cargo bench -p swivel-reference-server --bench throughput`.
 
-use std::error::Error;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -52,12 +51,11 @@ use tokio::task::JoinHandle;
 
 use swivel_reference_server::clock::ManualClock;
 use swivel_reference_server::cluster::{self, ClusterConfig, RunningCluster};
-use swivel_reference_server::domain::provision::ProvisionRequest;
-use swivel_reference_server::domain::users::{Transport, TransportKind, UserSpec};
 use swivel_reference_server::domain::{Core, CoreConfig};
 use swivel_reference_server::transport::{ServeLimits, serve};
 
-type BoxError = Box<dyn Error + Send + Sync>;
+mod common;
+use common::{BoxError, issue_code, provision, provision_xml, strings_xml, user_spec};
 
 /// Longest wait for one reply; a slower one counts as an error and ends the connection.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
@@ -397,65 +395,6 @@ impl Bare {
 // ---------------------------------------------------------------------------------------
 // Users and request bodies.
 
-fn user_spec(name: &str) -> UserSpec {
-    UserSpec {
-        username: name.to_string(),
-        pin: "1234".to_string(),
-        mobile_client: true,
-        groups: None,
-        alert_transport: Some(Transport {
-            kind: TransportKind::Email,
-            destination: format!("{name}@example.test"),
-        }),
-        string_transport: None,
-    }
-}
-
-/// Reprovisions `name` on node 1 and reads the new code from the outbox.
-fn issue_code(core: &Core, name: &str) -> Result<String, BoxError> {
-    core.admin_reprovision(1, name)?;
-    core.outbox(Some(name), 8)
-        .into_iter()
-        .rev()
-        .find_map(|m| m.code)
-        .ok_or_else(|| format!("no provision code in {name}'s outbox").into())
-}
-
-/// Reprovision, then provision through the core; returns the device id.
-fn provision(core: &Core, name: &str) -> Result<String, BoxError> {
-    let code = issue_code(core, name)?;
-    let done = core.provision(
-        1,
-        &ProvisionRequest {
-            username: name.to_string(),
-            code,
-            device_info: Some(DEVICE_OS.to_string()),
-        },
-    )?;
-    Ok(done.device_id)
-}
-
-fn sas(fields: &[(&str, &str)]) -> String {
-    let mut xml = String::from("<SASRequest><Version>3.6</Version>");
-    for (name, value) in fields {
-        xml.push_str(&format!("<{name}>{value}</{name}>"));
-    }
-    xml.push_str("</SASRequest>");
-    xml
-}
-
-fn strings_xml(device: &str) -> String {
-    sas(&[("Action", "SecurityStrings"), ("Id", device)])
-}
-
-fn provision_xml(user: &str, code: &str) -> String {
-    sas(&[
-        ("Action", "provision"),
-        ("Username", user),
-        ("ProvisionCode", code),
-    ])
-}
-
 /// The pool of users that valid-code rounds issue fresh codes to; grows on demand.
 struct FreshPool {
     created: usize,
@@ -580,12 +519,12 @@ async fn run(s: Settings, servers: tokio::runtime::Handle) -> Result<(), BoxErro
     for i in 0..s.users {
         let name = format!("strings{i:05}");
         core.create_user(&user_spec(&name))?;
-        let body = strings_xml(&provision(&core, &name)?);
+        let body = strings_xml(&provision(&core, &name, Some(DEVICE_OS))?);
         strings_requests.push(http_request(&body));
         first_strings_body.get_or_insert(body);
         let name = format!("wrong{i:05}");
         core.create_user(&user_spec(&name))?;
-        provision(&core, &name)?;
+        provision(&core, &name, Some(DEVICE_OS))?;
         wrong_requests.push(http_request(&provision_xml(&name, WRONG_CODE)));
     }
 
