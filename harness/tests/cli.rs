@@ -81,7 +81,7 @@ fn list_defects_names_each_switch_and_rule() {
     let text = String::from_utf8(out.stdout).unwrap();
     for d in swivel_reference_server::defects::ALL_DEFECTS {
         let line = text.lines().find(|l| l.starts_with(d.name())).unwrap();
-        assert!(line.contains(d.rule().as_str()), "{line}");
+        assert!(line.contains(d.breaks_label()), "{line}");
     }
 }
 

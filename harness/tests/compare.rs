@@ -1,8 +1,9 @@
 //! End-to-end tests of the load report and `report compare`:
 //!
-//! - a load run through a loopback proxy that delays string downloads, against a run
-//!   through the same proxy without delay, fails the p99 gate naming `strings` and no
-//!   other gate; both runs' `load-report.html` and goose's `report.html` fetch nothing;
+//! - a load run against the embedded server with the `slow-strings` defect (every
+//!   strings reply held back 25 ms), against a clean run, fails the p99 gate naming
+//!   `strings` and no other gate; both runs' `load-report.html` and goose's
+//!   `report.html` fetch nothing;
 //! - request logs with known latencies (as shards write them, merged or not) pass or
 //!   fail the gates as their numbers say;
 //! - a clean conformance run against a `codes-reusable` run lists exactly the cases that
@@ -14,17 +15,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::Arc;
-use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use swivel_reference_server::clock::SystemClock;
-use swivel_reference_server::cluster::{ClusterConfig, start};
-use swivel_reference_server::domain::CoreConfig;
 
 const BIN: &str = env!("CARGO_BIN_EXE_swivel-harness");
 
@@ -63,90 +55,31 @@ fn only_run(dir: &Path) -> PathBuf {
     runs.pop().unwrap()
 }
 
-/// A proxy in front of `upstream` that holds every strings download back by `delay`.
-struct Proxy {
-    upstream: String,
-    delay: Duration,
-    client: reqwest::Client,
-}
-
-async fn forward(
-    State(p): State<Arc<Proxy>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let strings = String::from_utf8_lossy(&body).contains("<Action>SecurityStrings</Action>");
-    let mut request = p
-        .client
-        .request(method, format!("{}{path}", p.upstream))
-        .body(body);
-    if let Some(ct) = headers.get("content-type") {
-        request = request.header("content-type", ct.as_bytes());
-    }
-    let Ok(reply) = request.send().await else {
-        return StatusCode::BAD_GATEWAY.into_response();
-    };
-    let status = StatusCode::from_u16(reply.status().as_u16()).unwrap();
-    let ct = reply
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap_or("").to_string())
-        .unwrap_or_default();
-    let bytes = reply.bytes().await.unwrap_or_default();
-    if strings {
-        tokio::time::sleep(p.delay).await;
-    }
-    (status, [("content-type", ct)], bytes).into_response()
-}
-
-/// Starts a proxy; returns its base URL.
-async fn proxy(upstream: &str, delay: Duration) -> String {
-    let state = Arc::new(Proxy {
-        upstream: upstream.to_string(),
-        delay,
-        client: reqwest::Client::new(),
-    });
-    let app = axum::Router::new().fallback(forward).with_state(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    url
-}
-
-/// A throttled string-refresh load through `node`; returns the run directory.
-async fn load_through(dir: PathBuf, node: String, control: String) -> PathBuf {
+/// A throttled string-refresh load against the embedded server with `defects` on;
+/// returns the run directory.
+async fn load_embedded(dir: PathBuf, defects: &[&str]) -> PathBuf {
+    let defects: Vec<String> = defects.iter().map(|d| d.to_string()).collect();
     tokio::task::spawn_blocking(move || {
         std::fs::create_dir_all(&dir).unwrap();
-        let target = format!("{node}/pinsafe");
-        let out = harness(
-            &dir,
-            &[
-                "load",
-                "--persona",
-                "string-refresh",
-                "--target",
-                &target,
-                "--control-url",
-                &control,
-                "--control-token",
-                "compare-token",
-                "--users",
-                "4",
-                "--increase-rate",
-                "100",
-                "--run-time",
-                "4s",
-                "--throttle-requests",
-                "80",
-                "--no-print-metrics",
-                "--quiet",
-            ],
-        );
+        let mut args = vec![
+            "load",
+            "--persona",
+            "string-refresh",
+            "--users",
+            "4",
+            "--increase-rate",
+            "100",
+            "--run-time",
+            "4s",
+            "--throttle-requests",
+            "80",
+            "--no-print-metrics",
+            "--quiet",
+        ];
+        for d in &defects {
+            args.extend(["--defect", d.as_str()]);
+        }
+        let out = harness(&dir, &args);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out));
         only_run(&dir)
     })
@@ -189,19 +122,11 @@ fn assert_offline(run: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slower_strings_fail_the_p99_gate_naming_the_transaction() {
-    let server = start(ClusterConfig::loopback(
-        CoreConfig::default(),
-        Arc::new(SystemClock::new()),
-        "compare-token",
-    ))
-    .await
-    .unwrap();
-    let upstream = server.node_urls[0].clone();
-    let clean = proxy(&upstream, Duration::ZERO).await;
-    let slow = proxy(&upstream, Duration::from_millis(25)).await;
+    // The slow-strings defect holds every strings reply back 25 ms and breaks no rule:
+    // only the load comparison can catch it.
     let dir = scratch("p99");
-    let base = load_through(dir.join("base"), clean, server.control_url.clone()).await;
-    let new = load_through(dir.join("slow"), slow, server.control_url.clone()).await;
+    let base = load_embedded(dir.join("base"), &[]).await;
+    let new = load_embedded(dir.join("slow"), &["slow-strings"]).await;
     assert_offline(&base);
     assert_offline(&new);
 
@@ -239,13 +164,12 @@ async fn slower_strings_fail_the_p99_gate_naming_the_transaction() {
         .find(|t| t["name"] == "strings")
         .unwrap();
     let p99 = &strings["latency"][2];
-    // 25 ms injected; on a loaded machine the baseline's own tail absorbs part of it, so
+    // 25 ms held back; on a loaded machine the baseline's own tail absorbs part of it, so
     // the rise asserted is well above noise but below the injection.
     assert!(p99["change_ms"].as_f64().unwrap() > 5.0, "{p99}");
     assert!(p99["ci_ms"][0].as_f64().unwrap() > 1.0, "{p99}");
     let html = std::fs::read_to_string(dir.join("cmp/compare.html")).unwrap();
     assert!(html.contains("strings: p99 gate") && !html.contains("<script"));
-    server.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -10,6 +10,19 @@ use std::str::FromStr;
 
 use crate::rules::RuleId;
 
+/// What a defect breaks: one protocol rule, or (for a performance defect) no rule at
+/// all but a speed a load gate measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefectKind {
+    /// Breaks this protocol.md rule; a conformance case of the rule must catch it.
+    Rule(RuleId),
+    /// Breaks no rule, only speed; caught by the named load gate (`report compare`).
+    Performance {
+        /// The gate that must fail, e.g. `p99` of `strings`.
+        gate: &'static str,
+    },
+}
+
 /// One row of the defect table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DefectInfo {
@@ -17,20 +30,31 @@ pub struct DefectInfo {
     pub defect: Defect,
     /// The name given to `--defect`.
     pub name: &'static str,
-    /// The protocol.md rule it breaks.
-    pub rule: RuleId,
+    /// The protocol.md rule it breaks, or the load gate of a performance defect.
+    pub kind: DefectKind,
     /// What the server does wrong with the switch on.
     pub breaks: &'static str,
 }
 
+/// A row's kind: `rule: "PC-5"` (checked when the crate compiles) or
+/// `performance: "gate"`.
+macro_rules! defect_kind {
+    (rule, $rule:literal) => {
+        DefectKind::Rule(crate::rule_id!($rule))
+    };
+    (performance, $gate:literal) => {
+        DefectKind::Performance { gate: $gate }
+    };
+}
+
 /// Declares [`Defect`] and [`DEFECTS`] from one list, so a defect cannot lack a row.
 macro_rules! defects {
-    ($($variant:ident { name: $name:literal, rule: $rule:literal, breaks: $breaks:literal $(,)? }),* $(,)?) => {
+    ($($variant:ident { name: $name:literal, $kind:ident: $what:literal, breaks: $breaks:literal $(,)? }),* $(,)?) => {
         /// One deliberate breakage of one rule (see [`DEFECTS`]).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Defect {
             $(
-                #[doc = concat!($rule, ": ", $breaks, ".")]
+                #[doc = concat!($what, ": ", $breaks, ".")]
                 $variant,
             )*
         }
@@ -40,7 +64,7 @@ macro_rules! defects {
             $(DefectInfo {
                 defect: Defect::$variant,
                 name: $name,
-                rule: crate::rule_id!($rule),
+                kind: defect_kind!($kind, $what),
                 breaks: $breaks,
             },)*
         ];
@@ -268,7 +292,16 @@ defects! {
         rule: "WIRE-6",
         breaks: "policies travel as <Policy><Id/> siblings although the profile says attributes",
     },
+    SlowStrings {
+        name: "slow-strings",
+        performance: "p99 of strings",
+        breaks: "every SecurityStrings reply is held back 25 ms after it is computed (no rule broken, only speed)",
+    },
 }
+
+/// How long the slow-strings defect holds back each SecurityStrings reply. Real time on
+/// purpose: it stands for a slow repository read, which a load gate must notice.
+pub const SLOW_STRINGS_DELAY: std::time::Duration = std::time::Duration::from_millis(25);
 
 // Row i describes the variant of discriminant i (the macro writes both in one order), so
 // `Defect::info` indexes the table.
@@ -302,9 +335,21 @@ impl Defect {
         self.info().name
     }
 
-    /// The protocol.md rule this defect breaks.
-    pub fn rule(self) -> RuleId {
-        self.info().rule
+    /// The protocol.md rule this defect breaks; `None` for a performance defect.
+    pub fn rule(self) -> Option<RuleId> {
+        match self.info().kind {
+            DefectKind::Rule(rule) => Some(rule),
+            DefectKind::Performance { .. } => None,
+        }
+    }
+
+    /// What it breaks, as `--list-defects` and reports name it: the rule ID, or
+    /// `perf` for a performance defect.
+    pub fn breaks_label(self) -> &'static str {
+        match self.info().kind {
+            DefectKind::Rule(rule) => rule.as_str(),
+            DefectKind::Performance { .. } => "perf",
+        }
     }
 
     /// What the server does wrong with this switch on.
@@ -383,12 +428,22 @@ mod tests {
     fn names_are_unique_and_rules_are_judged_server_rules() {
         let names: BTreeSet<_> = ALL_DEFECTS.iter().map(|d| d.name()).collect();
         assert_eq!(names.len(), ALL_DEFECTS.len());
-        assert_eq!(ALL_DEFECTS.len(), 44);
+        assert_eq!(ALL_DEFECTS.len(), 45);
         for d in ALL_DEFECTS {
             assert_eq!(d.info().defect, *d);
-            assert!(d.rule().rule().judged_by_run(), "{d} breaks {}", d.rule());
+            if let Some(rule) = d.rule() {
+                assert!(rule.rule().judged_by_run(), "{d} breaks {rule}");
+            }
         }
-        assert_eq!(Defect::StringsOffByOne.rule(), crate::rule_id!("WIRE-4"));
+        assert_eq!(
+            Defect::StringsOffByOne.rule(),
+            Some(crate::rule_id!("WIRE-4"))
+        );
+        assert_eq!(Defect::StringsOffByOne.breaks_label(), "WIRE-4");
+        // Only performance defects break no rule.
+        let perf: Vec<_> = ALL_DEFECTS.iter().filter(|d| d.rule().is_none()).collect();
+        assert_eq!(perf, [&Defect::SlowStrings]);
+        assert_eq!(Defect::SlowStrings.breaks_label(), "perf");
     }
 
     #[test]

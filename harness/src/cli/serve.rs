@@ -109,7 +109,12 @@ pub struct ServeArgs {
 fn print_defects() {
     say!("{:<30} {:<7} WHAT BREAKS", "DEFECT", "RULE");
     for d in ALL_DEFECTS {
-        say!("{:<30} {:<7} {}", d.name(), d.rule(), d.description());
+        say!(
+            "{:<30} {:<7} {}",
+            d.name(),
+            d.breaks_label(),
+            d.description()
+        );
     }
 }
 
@@ -208,7 +213,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
     } else {
         let names: Vec<String> = defects
             .iter()
-            .map(|d| format!("{} ({})", d.name(), d.rule()))
+            .map(|d| format!("{} ({})", d.name(), d.breaks_label()))
             .collect();
         say!("defects: {}", names.join(", "));
     }

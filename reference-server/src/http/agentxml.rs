@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use super::NodeState;
 use super::body::read_body;
 use super::reply_buffer;
+use crate::defects::{Defect, SLOW_STRINGS_DELAY};
 use crate::domain::MobileError;
 use crate::domain::provision::ProvisionRequest;
 use crate::wire::{Action, ErrorCode, PolicyItem, SasRequest, SasResponse, XmlError};
@@ -112,7 +113,14 @@ async fn dispatch(node: &NodeState, request: &SasRequest) -> Result<SasResponse,
     match action {
         Action::Ping => Ok(SasResponse::pass()),
         Action::Provision => provision(node, request).await,
-        Action::SecurityStrings => Ok(security_strings(node, request)),
+        Action::SecurityStrings => {
+            let reply = security_strings(node, request);
+            // The reply is computed and every lock released; only then the wait.
+            if node.core.config().defects.has(Defect::SlowStrings) {
+                tokio::time::sleep(SLOW_STRINGS_DELAY).await;
+            }
+            Ok(reply)
+        }
         Action::Login => {
             let username = request.require(&names.username).map_err(bad_request)?;
             let otc = request.require(&names.otc).map_err(bad_request)?;

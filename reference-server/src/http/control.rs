@@ -153,7 +153,7 @@ async fn health(State(s): State<ControlState>) -> Response {
         "session_sharing": config.session_sharing,
         "site_id": config.site_id,
         "wire_profile": &*s.wire_profile,
-        "defects": config.defects.iter().map(|d: Defect| json!({"name": d.name(), "rule": d.rule()})).collect::<Vec<_>>(),
+        "defects": config.defects.iter().map(|d: Defect| json!({"name": d.name(), "rule": d.rule(), "breaks": d.breaks_label()})).collect::<Vec<_>>(),
         "clock_ms": s.core.now(),
         "users": s.core.user_count(),
     }))
