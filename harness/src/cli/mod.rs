@@ -6,6 +6,7 @@ mod load_test;
 mod report;
 mod run;
 mod serve;
+mod target_kind;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -19,6 +19,7 @@ use swivel_harness::verdict::Verdict;
 use swivel_reference_server::defects::{Defect, DefectSet};
 use tokio::sync::watch;
 
+use super::target_kind::{SwivelInputs, TargetKind, TargetKindArgs};
 use super::{OnOff, RemoteArgs, SelectArgs, read_all_cases};
 
 /// Options of `run`.
@@ -60,11 +61,25 @@ pub struct RunArgs {
     #[command(flatten)]
     remote: RemoteArgs,
     #[command(flatten)]
+    kind: TargetKindArgs,
+    #[command(flatten)]
     select: SelectArgs,
 }
 
-async fn resolve_target(args: &RunArgs) -> anyhow::Result<TargetSpec> {
-    if args.target.is_empty() {
+async fn resolve_target(
+    args: &RunArgs,
+    profile: &WireProfile,
+    client: &MobileClient,
+) -> anyhow::Result<TargetSpec> {
+    let mut targets = args.target.clone();
+    if let Some(file) = &args.kind.target_file {
+        targets.push(file.display().to_string());
+    }
+    if targets.is_empty() {
+        if args.kind.target_kind == Some(TargetKind::Swivel) {
+            bail!("--target-kind swivel needs --target URL or --target-file FILE");
+        }
+        args.kind.check_reference_only()?;
         if args.remote.control_url.is_some() {
             bail!("--control-url needs --target");
         }
@@ -94,20 +109,22 @@ async fn resolve_target(args: &RunArgs) -> anyhow::Result<TargetSpec> {
         args.remote.session_sharing.map(|s| s == OnOff::On),
     );
     let (mut secret, mut site) = (args.remote.agent_secret.clone(), args.site_id.clone());
-    for t in &args.target {
+    let mut target_file = None;
+    for t in &targets {
         if t.ends_with(".toml") {
             let file = TargetFile::read(Path::new(t))?;
-            nodes.extend(file.nodes);
-            control_url = control_url.or(file.control_url);
-            token = token.or(file.control_token);
+            nodes.extend(file.nodes.clone());
+            control_url = control_url.or(file.control_url.clone());
+            token = token.or(file.control_token.clone());
             sharing = sharing.or(match file.session_sharing.as_deref() {
                 Some("on") => Some(true),
                 Some("off") => Some(false),
                 None => None,
                 Some(other) => bail!("{t}: session_sharing must be on or off, not {other:?}"),
             });
-            secret = file.agent_secret.unwrap_or(secret);
-            site = file.site_id.unwrap_or(site);
+            secret = file.agent_secret.clone().unwrap_or(secret);
+            site = file.site_id.clone().unwrap_or(site);
+            target_file = Some(file);
         } else if t.starts_with("http://") || t.starts_with("https://") {
             nodes.push(t.clone());
         } else {
@@ -115,6 +132,27 @@ async fn resolve_target(args: &RunArgs) -> anyhow::Result<TargetSpec> {
         }
     }
     let tag = new_run_id().rsplit('-').next().unwrap_or("run").to_string();
+    if args.kind.kind(target_file.as_ref())? == TargetKind::Swivel {
+        if control_url.is_some() {
+            bail!("a swivel target has no control API; leave out --control-url");
+        }
+        let inputs = SwivelInputs {
+            nodes,
+            site_id: site,
+            agent_secret: secret,
+            session_sharing: sharing,
+            file: target_file,
+        };
+        let spec = args
+            .kind
+            .swivel(inputs, Arc::new(profile.clone()), client.clone(), tag)
+            .await?;
+        return Ok(TargetSpec::Swivel(Arc::new(spec)));
+    }
+    args.kind.check_reference_only()?;
+    if nodes.is_empty() {
+        bail!("the target lists no nodes: give --target URL or nodes in the target file");
+    }
     let spec = ExternalSpec::resolve(nodes, control_url, token, sharing, secret, site, tag)
         .await
         .map_err(|e| anyhow::anyhow!("target: {e}"))?;
@@ -170,7 +208,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
             ..ClientOptions::default()
         },
     )?;
-    let target = resolve_target(&args).await?;
+    let target = resolve_target(&args, &profile, &client).await?;
     let options = RunOptions {
         concurrency: args.jobs,
         selection: Selection {

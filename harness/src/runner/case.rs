@@ -6,13 +6,13 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 
 use crate::emulator::{Endpoint, MobileClient};
 use crate::redact::{Redactor, SecretKind};
 use crate::report::TranscriptEntry;
 use crate::scenario::vars::{UnsetVariable, Vars};
-use crate::scenario::{Case, UserDecl};
+use crate::scenario::{Capability, Case, UserDecl};
+use crate::sut::backstage::{CreatedUser, NewTransport, NewUser};
 use crate::sut::{CaseEnv, PrepareError, TargetSpec};
 use crate::verdict::{Level, Verdict};
 
@@ -88,6 +88,9 @@ pub struct CaseRun<'a> {
     pub(crate) transcript: Vec<TranscriptEntry>,
     pub(crate) users: HashMap<String, CaseUser>,
     pub(crate) log_mark: u64,
+    /// Messages of each username already read by `read_code`, so the next one waits for
+    /// a newer message where delivery takes time.
+    pub(crate) messages_read: HashMap<String, usize>,
     pub(crate) step: usize,
     verdict: Verdict,
     decisive: Option<(String, String)>,
@@ -154,6 +157,7 @@ impl<'a> CaseRun<'a> {
             transcript: Vec::new(),
             users: HashMap::new(),
             log_mark: 0,
+            messages_read: HashMap::new(),
             step: 0,
             verdict: Verdict::Pass,
             decisive: None,
@@ -164,11 +168,13 @@ impl<'a> CaseRun<'a> {
 
     async fn execute(&mut self) {
         // Log steps see only what the case wrote, on a target whose log the harness reads.
-        if let Some(control) = &self.env.control {
-            match control.log_position().await {
+        if self.case.needs().capabilities.contains(&Capability::Log)
+            && let Some(backstage) = &self.env.backstage
+        {
+            match backstage.log_position().await {
                 Ok(mark) => self.log_mark = mark,
                 Err(e) => {
-                    self.conclude(StepResult::Inconclusive(format!("control API: {e}")));
+                    self.conclude(StepResult::Inconclusive(e.to_string()));
                     return;
                 }
             }
@@ -268,8 +274,8 @@ impl<'a> CaseRun<'a> {
             return Ok(());
         }
         let transport = |kind: &str, email: String, phone: String| match kind {
-            "email" => Ok(Some(json!({ "kind": "email", "destination": email }))),
-            "sms" => Ok(Some(json!({ "kind": "sms", "destination": phone }))),
+            "email" => Ok(Some(NewTransport::Email(email))),
+            "sms" => Ok(Some(NewTransport::Sms(phone))),
             "none" => Ok(None),
             other => Err(StepResult::Inconclusive(format!(
                 "scenario error: transport {other:?} of user {} is not email, sms or none",
@@ -277,24 +283,27 @@ impl<'a> CaseRun<'a> {
             ))),
         };
         let phone = format!("+4477009{:05}", self.users.len() + 1);
-        let spec = json!({
-            "username": username,
-            "pin": decl.pin,
-            "mobile_client": decl.mobile_client,
-            "alert_transport": transport(&decl.alert, format!("{username}@example.test"), phone.clone())?,
-            "string_transport": transport(&decl.strings, format!("{username}@example.test"), phone)?,
-        });
-        // Users to create make the case need the control API (`Case::needs`).
-        let Some(control) = &self.env.control else {
+        let email = format!("{username}@example.test");
+        let user = NewUser {
+            username: username.clone(),
+            pin: decl.pin.clone(),
+            mobile_client: decl.mobile_client,
+            alert: transport(&decl.alert, email.clone(), phone.clone())?,
+            strings: transport(&decl.strings, email, phone)?,
+        };
+        // Users to create make the case need `users` (`Case::needs`).
+        let Some(backstage) = &self.env.backstage else {
             return Err(StepResult::Inconclusive(
-                "harness error: users to create but no control API".into(),
+                "harness error: users to create but the target cannot create them".into(),
             ));
         };
-        control
-            .create_user(spec)
+        self.redactor.learn(&decl.pin, SecretKind::Pin);
+        let created = backstage
+            .create_user(&user)
             .await
             .map_err(|e| StepResult::Inconclusive(format!("creating user {}: {e}", decl.name)))?;
-        self.redactor.learn(&decl.pin, SecretKind::Pin);
+        let CreatedUser { username, pin, via } = created;
+        self.redactor.learn(&pin, SecretKind::Pin);
         self.vars.set(&decl.name, username.clone());
         self.transcript.push(TranscriptEntry::Control {
             step: 0,
@@ -302,15 +311,9 @@ impl<'a> CaseRun<'a> {
                 "create user {} (mobile client right: {})",
                 decl.name, decl.mobile_client
             ),
-            detail: format!("username {username}"),
+            detail: format!("username {username}, via {via}"),
         });
-        self.users.insert(
-            decl.name.clone(),
-            CaseUser {
-                username,
-                pin: decl.pin.clone(),
-            },
-        );
+        self.users.insert(decl.name.clone(), CaseUser { username, pin });
         Ok(())
     }
 

@@ -12,19 +12,41 @@ use serde::Deserialize;
 use super::{Case, Sharing};
 
 /// A capability a target may offer and a case may need (`requires = [...]` spells them
-/// in kebab-case).
+/// in kebab-case). The fine-grained ones (users, codes, messages, log, policies, time)
+/// are what steps declare: a reference server's control API offers them all, a real
+/// Swivel server offers each through its own outside interface (protocol.md §12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Capability {
-    /// The harness's control API: create and delete users, issue and read codes, read
-    /// the log. (`control` is an older spelling.)
+    /// The harness's control API itself (a case that needs exactly it says so in
+    /// `requires`). (`control` is an older spelling.)
     #[serde(alias = "control")]
     ControlApi,
+    /// Create users for a case (control API, Admin XML or a prepared pool).
+    Users,
+    /// Delete a user (control API or Admin XML).
+    DeleteUsers,
+    /// Issue a provision code for a user (an administrator's Reprovision, or self-service
+    /// where the policy allows it).
+    IssueCodes,
+    /// The administrator's Reprovision itself, which logs LOG-2.
+    AdminReprovision,
+    /// Read the messages the server sent a user (the outbox or a mail sink).
+    Messages,
+    /// Users whose alert transport is SMS (only an outbox shows SMS).
+    SmsMessages,
+    /// Read the server's log (the control API or a syslog sink).
+    Log,
+    /// The policies a case sets are the target's: set through the control API, or
+    /// already so on a real server (its target file says so).
+    Policies,
+    /// Set any policy value and read it back (a refused change is observable).
+    PolicyControl,
+    /// Let time pass: a clock the harness moves, or real waiting within `--max-wait`.
+    Wait,
     /// A clock the harness can move forward. (`clock` is an older spelling.)
     #[serde(alias = "clock")]
     ClockControl,
-    /// Self-service and mobile-client policies the harness can read and set.
-    PolicyControl,
     /// A real server's Admin XML API (protocol.md §12).
     AdminApi,
     /// An SMTP sink that catches the messages (codes, URLs) the server sends.
@@ -35,21 +57,55 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability, in the order reports list them.
-    pub const ALL: [Capability; 6] = [
+    pub const ALL: [Capability; 15] = [
         Capability::ControlApi,
-        Capability::ClockControl,
+        Capability::Users,
+        Capability::DeleteUsers,
+        Capability::IssueCodes,
+        Capability::AdminReprovision,
+        Capability::Messages,
+        Capability::SmsMessages,
+        Capability::Log,
+        Capability::Policies,
         Capability::PolicyControl,
+        Capability::Wait,
+        Capability::ClockControl,
         Capability::AdminApi,
         Capability::MailSink,
         Capability::SyslogSink,
+    ];
+
+    /// What a reference server's control API offers (embedded or external).
+    pub const CONTROL: [Capability; 12] = [
+        Capability::ControlApi,
+        Capability::Users,
+        Capability::DeleteUsers,
+        Capability::IssueCodes,
+        Capability::AdminReprovision,
+        Capability::Messages,
+        Capability::SmsMessages,
+        Capability::Log,
+        Capability::Policies,
+        Capability::PolicyControl,
+        Capability::Wait,
+        Capability::ClockControl,
     ];
 
     /// The name as `requires` spells it.
     pub fn name(self) -> &'static str {
         match self {
             Capability::ControlApi => "control-api",
-            Capability::ClockControl => "clock-control",
+            Capability::Users => "users",
+            Capability::DeleteUsers => "delete-users",
+            Capability::IssueCodes => "issue-codes",
+            Capability::AdminReprovision => "admin-reprovision",
+            Capability::Messages => "messages",
+            Capability::SmsMessages => "sms-messages",
+            Capability::Log => "log",
+            Capability::Policies => "policies",
             Capability::PolicyControl => "policy-control",
+            Capability::Wait => "wait",
+            Capability::ClockControl => "clock-control",
             Capability::AdminApi => "admin-api",
             Capability::MailSink => "mail-sink",
             Capability::SyslogSink => "syslog-sink",
@@ -59,9 +115,18 @@ impl Capability {
     /// What it is, in a few words, for SKIPPED reasons.
     pub fn what(self) -> &'static str {
         match self {
-            Capability::ControlApi => "the control API: users, codes, outbox, log",
+            Capability::ControlApi => "the control API",
+            Capability::Users => "users created for the case",
+            Capability::DeleteUsers => "deleting a user",
+            Capability::IssueCodes => "issuing a provision code for a user",
+            Capability::AdminReprovision => "the administrator's Reprovision, which logs LOG-2",
+            Capability::Messages => "reading the messages sent to a user",
+            Capability::SmsMessages => "reading SMS messages",
+            Capability::Log => "reading the server's log",
+            Capability::Policies => "the policies the case sets",
+            Capability::PolicyControl => "setting any policy and seeing it refused or kept",
+            Capability::Wait => "letting time pass",
             Capability::ClockControl => "a clock the harness can move",
-            Capability::PolicyControl => "policies the harness can read and set",
             Capability::AdminApi => "the Admin XML API",
             Capability::MailSink => "an SMTP sink that catches sent messages",
             Capability::SyslogSink => "a syslog sink that reads the log",
@@ -87,15 +152,21 @@ pub struct Needs {
 }
 
 impl Case {
-    /// What the case needs: `requires`, the control API to create its users, what each
+    /// What the case needs: `requires`, users to create (and SMS to read), what each
     /// step's action declares, and its `server`.
     pub fn needs(&self) -> Needs {
         let mut capabilities: BTreeSet<Capability> = self.requires.iter().copied().collect();
         if self.users.iter().any(|u| u.create) {
-            capabilities.insert(Capability::ControlApi);
+            capabilities.insert(Capability::Users);
         }
         for step in &self.steps {
-            capabilities.extend(step.action.needs());
+            capabilities.extend(step.action.needs(step));
+        }
+        // An SMS alert transport: the case's codes reach only an outbox.
+        if self.users.iter().any(|u| u.create && u.alert == "sms")
+            && capabilities.contains(&Capability::Messages)
+        {
+            capabilities.insert(Capability::SmsMessages);
         }
         let nodes = self.server.nodes.max(1);
         Needs {
@@ -127,10 +198,7 @@ mod tests {
         let c = case(r#"{ do = "ping" }"#, "");
         assert!(c.needs().capabilities.is_empty());
         let c = case(r#"{ do = "ping" }"#, r#"users = [{ name = "u" }]"#);
-        assert_eq!(
-            c.needs().capabilities,
-            BTreeSet::from([Capability::ControlApi])
-        );
+        assert_eq!(c.needs().capabilities, BTreeSet::from([Capability::Users]));
         let c = case(
             r#"{ do = "advance", seconds = 1 }, { do = "set_policy", policy = {} }"#,
             r#"requires = ["mail-sink", "clock"]"#,
@@ -138,11 +206,30 @@ mod tests {
         assert_eq!(
             c.needs().capabilities,
             BTreeSet::from([
+                Capability::Policies,
+                Capability::Wait,
                 Capability::ClockControl,
-                Capability::PolicyControl,
                 Capability::MailSink
             ])
         );
+        // A refusal can only be seen where any value can be set.
+        let c = case(
+            r#"{ do = "set_policy", policy = {}, expect = "refused" }"#,
+            "",
+        );
+        assert!(c.needs().capabilities.contains(&Capability::PolicyControl));
+        // An SMS alert transport matters once the case reads messages.
+        let c = case(
+            r#"{ do = "read_code", user = "u", save = "c" }"#,
+            r#"users = [{ name = "u", alert = "sms" }]"#,
+        );
+        assert!(c.needs().capabilities.contains(&Capability::SmsMessages));
+        // LOG-2 is written only by the administrator's Reprovision.
+        let c = case(
+            r#"{ do = "expect_log", text = 'User "${u}" can now reprovision their mobile device.' }"#,
+            "",
+        );
+        assert!(c.needs().capabilities.contains(&Capability::AdminReprovision));
     }
 
     #[test]

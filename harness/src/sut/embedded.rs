@@ -9,6 +9,7 @@ use swivel_reference_server::cluster::{ClusterConfig, start};
 use swivel_reference_server::defects::DefectSet;
 use swivel_reference_server::domain::CoreConfig;
 
+use super::backstage::control::ControlBackstage;
 use super::{CONTROL_TIMEOUT, CaseEnv, PrepareError};
 use crate::control::ControlClient;
 use crate::emulator::Endpoint;
@@ -52,11 +53,11 @@ pub async fn prepare(
         .collect();
     Ok(CaseEnv {
         nodes,
-        control: Some(control),
+        backstage: Some(Arc::new(ControlBackstage::new(control, None))),
         agent_secret,
         site_id,
         user_suffix: String::new(),
-        restore_policies: None,
         server: Some(server),
+        isolation: None,
     })
 }

@@ -9,18 +9,28 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde::Deserialize;
+use swivel_reference_server::domain::policy::Policies;
 
+use std::sync::Arc;
+
+use super::backstage::Backstage;
+use super::backstage::control::ControlBackstage;
 use super::offer::{Nodes, Offer, SessionSharing};
 use super::{CONTROL_TIMEOUT, CaseEnv, PrepareError};
 use crate::control::ControlClient;
 use crate::emulator::Endpoint;
 use crate::scenario::Capability;
 
-/// A target TOML file (`--target FILE.toml`).
-#[derive(Debug, Clone, Deserialize)]
+/// A target TOML file (`--target FILE.toml` or `--target-file FILE`).
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TargetFile {
-    /// Node base URLs with context, e.g. `http://127.0.0.1:8080/pinsafe`.
+    /// `reference` (default) or `swivel` (a real server; `--target-kind` overrides).
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Node base URLs with context, e.g. `http://127.0.0.1:8080/pinsafe` (or
+    /// `--target URL`).
+    #[serde(default)]
     pub nodes: Vec<String>,
     /// Control API base URL.
     #[serde(default)]
@@ -37,6 +47,16 @@ pub struct TargetFile {
     /// Site ID.
     #[serde(default)]
     pub site_id: Option<String>,
+    /// `swivel`: the repository agent's secret for Admin XML (or `--admin-secret`).
+    #[serde(default)]
+    pub admin_secret: Option<String>,
+    /// `swivel`: a prepared user pool file (or `--user-pool`).
+    #[serde(default)]
+    pub user_pool: Option<std::path::PathBuf>,
+    /// `swivel`: the policies the server has, in the control API's shape; what is not
+    /// given is the server's default. A case needing another value is SKIPPED.
+    #[serde(default)]
+    pub policies: Option<Policies>,
 }
 
 /// Why a target file could not be used.
@@ -57,11 +77,7 @@ impl TargetFile {
             message,
         };
         let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-        let file: TargetFile = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
-        if file.nodes.is_empty() {
-            return Err(err("lists no nodes".into()));
-        }
-        Ok(file)
+        toml::from_str(&text).map_err(|e| err(e.to_string()))
     }
 }
 
@@ -142,12 +158,7 @@ impl ExternalSpec {
     /// users, codes and log, of the clock and of policies.
     pub fn offer(&self) -> Offer {
         let capabilities = match self.control {
-            Some(_) => [
-                Capability::ControlApi,
-                Capability::ClockControl,
-                Capability::PolicyControl,
-            ]
-            .into(),
+            Some(_) => Capability::CONTROL.into(),
             None => BTreeSet::new(),
         };
         Offer {
@@ -185,15 +196,18 @@ impl ExternalSpec {
                 node: u16::try_from(i + 1).ok(),
             })
             .collect();
+        let backstage = self.control.clone().map(|control| {
+            Arc::new(ControlBackstage::new(control, restore_policies)) as Arc<dyn Backstage>
+        });
         Ok(CaseEnv {
             nodes,
-            control: self.control.clone(),
+            backstage,
             agent_secret: self.agent_secret.clone(),
             site_id: self.site_id.clone(),
             // Unique per attempt too: a rerun must not meet the first attempt's users.
             user_suffix: format!("-{}-{case_index}-{attempt}", self.run_tag),
-            restore_policies,
             server: None,
+            isolation: None,
         })
     }
 

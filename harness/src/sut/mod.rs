@@ -4,9 +4,11 @@
 //! control API. Each target declares what it offers ([`Offer`]); a case needing what the
 //! target lacks (a capability, nodes, session sharing) is SKIPPED, naming it.
 
+pub mod backstage;
 pub mod embedded;
 pub mod external;
 pub mod offer;
+pub mod swivel;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,13 +16,14 @@ use std::time::Duration;
 use swivel_reference_server::cluster::RunningCluster;
 use swivel_reference_server::defects::DefectSet;
 
-use crate::control::ControlClient;
 use crate::emulator::Endpoint;
 use crate::profile::WireProfile;
 use crate::report::TargetInfo;
 use crate::scenario::{Capability, Case};
+pub use backstage::{Backstage, BackstageError};
 pub use external::{ExternalSpec, TargetFileError};
 pub use offer::Offer;
+pub use swivel::SwivelSpec;
 
 /// Timeout of control API calls.
 pub const CONTROL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -36,8 +39,10 @@ pub enum TargetSpec {
         /// otherwise to show what a mismatch looks like.
         wire_profile: Arc<WireProfile>,
     },
-    /// A running server.
+    /// A running reference server (or another server with its control API).
     External(ExternalSpec),
+    /// A real Swivel server, reached only through its outside interfaces.
+    Swivel(Arc<SwivelSpec>),
 }
 
 /// Why a case cannot run on this target.
@@ -55,27 +60,26 @@ pub enum PrepareError {
 pub struct CaseEnv {
     /// Node endpoints, index 0 = node 1.
     pub nodes: Vec<Endpoint>,
-    /// The control API, when the target has one.
-    pub control: Option<ControlClient>,
+    /// Users, codes, messages, log, policies and time, when the target offers them.
+    pub backstage: Option<Arc<dyn Backstage>>,
     /// The agent secret for login.
     pub agent_secret: String,
     /// The Site ID.
     pub site_id: String,
     /// Appended to user aliases to make real usernames unique on a shared server.
     pub user_suffix: String,
-    /// Policies to put back when the case ends (external targets).
-    pub restore_policies: Option<serde_json::Value>,
     /// The embedded server, stopped when the case ends.
     pub server: Option<RunningCluster>,
+    /// Held while the case runs on a shared target: shared by cases that can run side
+    /// by side, exclusive for a case that must run alone.
+    pub isolation: Option<swivel::Isolation>,
 }
 
 impl CaseEnv {
     /// Stops what the case started and puts back what it changed.
     pub async fn finish(self) {
-        if let (Some(policies), Some(control)) = (self.restore_policies, &self.control)
-            && let Err(e) = control.set_policies(policies).await
-        {
-            tracing::warn!("could not restore the target's policies: {e}");
+        if let Some(backstage) = &self.backstage {
+            backstage.restore().await;
         }
         if let Some(server) = self.server {
             server.shutdown().await;
@@ -101,28 +105,27 @@ impl TargetSpec {
                 wire_profile,
             } => embedded::prepare(defects, wire_profile, case).await,
             TargetSpec::External(spec) => spec.prepare(case_index, attempt).await,
+            TargetSpec::Swivel(spec) => spec.prepare(case, case_index, attempt).await,
         }
     }
 
-    /// Whether cases may run at the same time (each has its own server).
+    /// Whether cases may run at the same time: each has its own server (embedded), or
+    /// its own users on a server whose clock no case moves (a real Swivel server, where
+    /// a case that must run alone takes the target exclusively).
     pub fn parallel(&self) -> bool {
-        matches!(self, TargetSpec::Embedded { .. })
+        matches!(self, TargetSpec::Embedded { .. } | TargetSpec::Swivel(_))
     }
 
     /// What the target offers.
     pub fn offer(&self) -> Offer {
         match self {
             TargetSpec::Embedded { .. } => Offer {
-                capabilities: [
-                    Capability::ControlApi,
-                    Capability::ClockControl,
-                    Capability::PolicyControl,
-                ]
-                .into(),
+                capabilities: Capability::CONTROL.into(),
                 nodes: offer::Nodes::AsDeclared,
                 session_sharing: offer::SessionSharing::AsDeclared,
             },
             TargetSpec::External(spec) => spec.offer(),
+            TargetSpec::Swivel(spec) => spec.offer(),
         }
     }
 
@@ -138,6 +141,12 @@ impl TargetSpec {
             },
             TargetSpec::External(spec) => TargetInfo {
                 kind: "external".into(),
+                nodes: spec.report_nodes(),
+                capabilities,
+                defects: Vec::new(),
+            },
+            TargetSpec::Swivel(spec) => TargetInfo {
+                kind: "swivel".into(),
                 nodes: spec.report_nodes(),
                 capabilities,
                 defects: Vec::new(),

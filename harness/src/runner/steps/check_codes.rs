@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 
 use super::StepAction;
-use super::common::{control_failed, judge, shape};
+use super::common::{backstage_failed, judge, shape};
 use crate::redact::SecretKind;
 use crate::report::TranscriptEntry;
 use crate::runner::case::{CaseRun, StepResult};
@@ -56,20 +56,28 @@ fn mean_distance(codes: &[String]) -> f64 {
 }
 
 impl StepAction for CheckCodes {
-    const NEEDS: &'static [Capability] = &[Capability::ControlApi];
+    const NEEDS: &'static [Capability] = &[Capability::IssueCodes, Capability::Messages];
 
     async fn run(&self, step: &Step, run: &mut CaseRun<'_>) -> Result<StepResult, StepResult> {
         let (user, samples, length, numeric) =
             (&self.user, self.samples, self.length, self.numeric);
         let name = run.username(user);
-        let control = run.control(step)?;
+        let backstage = run.backstage(step)?;
         let mut codes = Vec::new();
-        for _ in 0..samples {
-            control
+        let before = backstage
+            .messages(&name, 0)
+            .await
+            .map_err(backstage_failed)?
+            .len();
+        for i in 0..samples {
+            backstage
                 .reprovision(&name, 1)
                 .await
-                .map_err(control_failed)?;
-            let messages = control.outbox(&name).await.map_err(control_failed)?;
+                .map_err(backstage_failed)?;
+            let messages = backstage
+                .messages(&name, before + i + 1)
+                .await
+                .map_err(backstage_failed)?;
             let code = messages
                 .last()
                 .and_then(|m| m.code.clone())

@@ -4,7 +4,9 @@
 //! accepted/refused replies.
 
 use crate::codec::strings::positions;
-use crate::control::{ControlClient, ControlError};
+use std::sync::Arc;
+
+use crate::sut::{Backstage, BackstageError};
 use crate::emulator::Exchange;
 use crate::redact::SecretKind;
 use crate::report::TranscriptEntry;
@@ -26,22 +28,21 @@ pub(crate) fn judge(
     }
 }
 
-/// A control call that did not complete: INCONCLUSIVE.
-pub(crate) fn control_failed(e: ControlError) -> StepResult {
-    StepResult::Inconclusive(format!("control API: {e}"))
+/// A backstage call that did not complete (or was refused where no refusal is graded):
+/// INCONCLUSIVE.
+pub(crate) fn backstage_failed(e: BackstageError) -> StepResult {
+    StepResult::Inconclusive(e.to_string())
 }
 
-/// `accepted` or `refused` from a control reply (a 4xx is a refusal); transport errors are
-/// inconclusive. Gives the reply when accepted and the refusal's text.
+/// `accepted` or `refused` from a backstage reply; failures are inconclusive. Gives the
+/// reply when accepted and the refusal's text.
 pub(crate) fn acceptance<T>(
-    result: Result<T, ControlError>,
+    result: Result<T, BackstageError>,
 ) -> Result<(&'static str, Option<T>, String), StepResult> {
     match result {
         Ok(v) => Ok(("accepted", Some(v), String::new())),
-        Err(e) if e.status().is_some_and(|s| (400..500).contains(&s)) => {
-            Ok(("refused", None, e.to_string()))
-        }
-        Err(e) => Err(control_failed(e)),
+        Err(e) if e.is_refusal() => Ok(("refused", None, e.to_string())),
+        Err(e) => Err(backstage_failed(e)),
     }
 }
 
@@ -68,12 +69,13 @@ pub(crate) fn shape(s: &str) -> String {
 }
 
 impl CaseRun<'_> {
-    /// The control API; the runner only starts a case whose target offers what its steps
-    /// declare, so a step reaching this without one has not declared it.
-    pub(crate) fn control(&self, step: &Step) -> Result<ControlClient, StepResult> {
-        self.env.control.clone().ok_or_else(|| {
+    /// What the target offers behind the mobile wire; the runner only starts a case
+    /// whose target offers what its steps declare, so a step reaching this without one
+    /// has not declared it.
+    pub(crate) fn backstage(&self, step: &Step) -> Result<Arc<dyn Backstage>, StepResult> {
+        self.env.backstage.clone().ok_or_else(|| {
             StepResult::Inconclusive(format!(
-                "harness error: step {} uses the control API without declaring it",
+                "harness error: step {} needs users, codes, messages, log, policies or time without declaring it",
                 step.name()
             ))
         })

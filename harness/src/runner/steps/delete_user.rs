@@ -1,9 +1,9 @@
-//! `delete_user`: removes a user through the control API.
+//! `delete_user`: removes a user (control API or Admin XML).
 
 use serde::Deserialize;
 
 use super::StepAction;
-use super::common::{control_failed, judge};
+use super::common::{backstage_failed, judge};
 use crate::runner::case::{CaseRun, StepResult};
 use crate::scenario::Capability;
 use crate::scenario::step::Step;
@@ -17,14 +17,14 @@ pub struct DeleteUser {
 }
 
 impl StepAction for DeleteUser {
-    const NEEDS: &'static [Capability] = &[Capability::ControlApi];
+    const NEEDS: &'static [Capability] = &[Capability::DeleteUsers];
 
     async fn run(&self, step: &Step, run: &mut CaseRun<'_>) -> Result<StepResult, StepResult> {
         let name = run.username(&self.user);
-        run.control(step)?
+        run.backstage(step)?
             .delete_user(&name)
             .await
-            .map_err(control_failed)?;
+            .map_err(backstage_failed)?;
         run.note_control(format!("delete user {}", self.user), String::new());
         Ok(judge(true, "user deleted", "user deleted"))
     }

@@ -5,8 +5,11 @@
 use serde::Deserialize;
 
 use super::StepAction;
-use super::common::{control_failed, judge};
+use super::common::{backstage_failed, judge};
+use swivel_reference_server::domain::log::texts;
+
 use crate::report::TranscriptEntry;
+use crate::sut::backstage::LogEntry;
 use crate::runner::case::{CaseRun, StepResult};
 use crate::scenario::Capability;
 use crate::scenario::step::{Shared, Step};
@@ -28,15 +31,39 @@ pub struct ExpectLog {
 impl StepAction for ExpectLog {
     // `node` filters the lines; without it any node's lines count.
     const SHARED: &'static [Shared] = &[Shared::Node];
-    const NEEDS: &'static [Capability] = &[Capability::ControlApi];
+    const NEEDS: &'static [Capability] = &[Capability::Log];
+
+    /// LOG-2 is written only by the administrator's Reprovision: a target that issues
+    /// codes another way (self-service) cannot show it.
+    fn needs(&self, _step: &Step) -> Vec<Capability> {
+        let log2 = texts::can_reprovision("\u{0}");
+        let (head, tail) = log2.split_once('\u{0}').unwrap_or((log2.as_str(), ""));
+        if self.text.starts_with(head) && self.text.ends_with(tail) {
+            vec![Capability::Log, Capability::AdminReprovision]
+        } else {
+            Self::NEEDS.to_vec()
+        }
+    }
 
     async fn run(&self, step: &Step, run: &mut CaseRun<'_>) -> Result<StepResult, StepResult> {
         let text = run.vars.expand(&self.text)?;
-        let (entries, _) = run
-            .control(step)?
-            .log_since(run.log_mark)
+        let matches = |e: &LogEntry| {
+            step.node.is_none_or(|k| e.node == k)
+                && if self.partial {
+                    e.text.contains(&text)
+                } else {
+                    e.text == text
+                }
+        };
+        // Where the log arrives late (syslog), wait for the line that is due; for a line
+        // that must be absent, listen until it would have come.
+        let wanted: Option<&(dyn Fn(&LogEntry) -> bool + Send + Sync)> =
+            if self.absent { None } else { Some(&matches) };
+        let entries = run
+            .backstage(step)?
+            .log_since(run.log_mark, wanted)
             .await
-            .map_err(control_failed)?;
+            .map_err(backstage_failed)?;
         let lines: Vec<String> = entries
             .iter()
             .map(|e| format!("node {} @ {}: {}", e.node, e.at_ms, e.text))
@@ -45,14 +72,7 @@ impl StepAction for ExpectLog {
             step: run.step,
             lines,
         });
-        let found = entries.iter().any(|e| {
-            step.node.is_none_or(|k| e.node == k)
-                && if self.partial {
-                    e.text.contains(&text)
-                } else {
-                    e.text == text
-                }
-        });
+        let found = entries.iter().any(matches);
         let at = step
             .node
             .map(|k| format!(" on node {k}"))

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::StepAction;
-use super::common::{control_failed, judge};
+use super::common::{backstage_failed, judge};
 use crate::runner::case::{CaseRun, StepResult};
 use crate::scenario::Capability;
 use crate::scenario::step::Step;
@@ -27,15 +27,17 @@ pub struct ExpectOutbox {
 }
 
 impl StepAction for ExpectOutbox {
-    const NEEDS: &'static [Capability] = &[Capability::ControlApi];
+    const NEEDS: &'static [Capability] = &[Capability::Messages];
 
     async fn run(&self, step: &Step, run: &mut CaseRun<'_>) -> Result<StepResult, StepResult> {
         let name = run.username(&self.user);
+        // Wait for as many as are due (none: listen until a stray one would have come).
+        let due = self.count.unwrap_or(1);
         let messages = run
-            .control(step)?
-            .outbox(&name)
+            .backstage(step)?
+            .messages(&name, due)
             .await
-            .map_err(control_failed)?;
+            .map_err(backstage_failed)?;
         if let Some(count) = self.count
             && messages.len() != count
         {

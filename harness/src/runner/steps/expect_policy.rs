@@ -4,7 +4,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::StepAction;
-use super::common::{control_failed, judge};
+use super::common::{backstage_failed, judge};
 use crate::runner::case::{CaseRun, StepResult};
 use crate::scenario::Capability;
 use crate::scenario::step::Step;
@@ -24,10 +24,10 @@ impl StepAction for ExpectPolicy {
 
     async fn run(&self, step: &Step, run: &mut CaseRun<'_>) -> Result<StepResult, StepResult> {
         let policies = run
-            .control(step)?
+            .backstage(step)?
             .policies()
             .await
-            .map_err(control_failed)?;
+            .map_err(backstage_failed)?;
         let path = &self.path;
         let pointer = format!("/{}", path.replace('.', "/"));
         let actual = policies.pointer(&pointer).cloned().unwrap_or(Value::Null);

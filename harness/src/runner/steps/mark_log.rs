@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use super::StepAction;
-use super::common::{control_failed, judge};
+use super::common::{backstage_failed, judge};
 use crate::runner::case::{CaseRun, StepResult};
 use crate::scenario::Capability;
 use crate::scenario::step::Step;
@@ -14,14 +14,14 @@ use crate::scenario::step::Step;
 pub struct MarkLog {}
 
 impl StepAction for MarkLog {
-    const NEEDS: &'static [Capability] = &[Capability::ControlApi];
+    const NEEDS: &'static [Capability] = &[Capability::Log];
 
     async fn run(&self, step: &Step, run: &mut CaseRun<'_>) -> Result<StepResult, StepResult> {
         run.log_mark = run
-            .control(step)?
+            .backstage(step)?
             .log_position()
             .await
-            .map_err(control_failed)?;
+            .map_err(backstage_failed)?;
         Ok(judge(true, "log marked", "log marked"))
     }
 }

@@ -26,6 +26,12 @@ pub(crate) trait StepAction: DeserializeOwned + Into<Action> {
     /// lacks is SKIPPED.
     const NEEDS: &'static [Capability] = &[];
 
+    /// What this step needs of the target: [`Self::NEEDS`], unless what it needs depends
+    /// on its fields (a refusal to see, a log line only one route writes).
+    fn needs(&self, _step: &Step) -> Vec<Capability> {
+        Self::NEEDS.to_vec()
+    }
+
     /// Every node the step addresses, checked against the case's server at load.
     fn nodes(&self, step: &Step) -> Vec<u16> {
         step.node.into_iter().collect()
@@ -77,9 +83,9 @@ macro_rules! actions {
             }
 
             /// What the target must offer for the step to run.
-            pub fn needs(&self) -> &'static [Capability] {
+            pub fn needs(&self, step: &Step) -> Vec<Capability> {
                 match self {
-                    $(Action::$action(_) => <$module::$action as StepAction>::NEEDS,)+
+                    $(Action::$action(a) => a.needs(step),)+
                 }
             }
 

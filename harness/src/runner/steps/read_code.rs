@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use super::StepAction;
-use super::common::{control_failed, judge};
+use super::common::{backstage_failed, judge};
 use crate::redact::SecretKind;
 use crate::runner::case::{CaseRun, StepResult};
 use crate::scenario::Capability;
@@ -24,7 +24,7 @@ pub struct ReadCode {
 
 impl StepAction for ReadCode {
     const SHARED: &'static [Shared] = &[Shared::Save];
-    const NEEDS: &'static [Capability] = &[Capability::ControlApi];
+    const NEEDS: &'static [Capability] = &[Capability::Messages];
 
     fn check(&self, step: &Step) -> Result<(), String> {
         match step.save {
@@ -36,11 +36,15 @@ impl StepAction for ReadCode {
     async fn run(&self, step: &Step, run: &mut CaseRun<'_>) -> Result<StepResult, StepResult> {
         let user = &self.user;
         let name = run.username(user);
+        // The newest message is the one the last code request sent: wait for it where
+        // delivery takes time (mail).
+        let due = run.messages_read.get(&name).copied().unwrap_or(0) + 1;
         let messages = run
-            .control(step)?
-            .outbox(&name)
+            .backstage(step)?
+            .messages(&name, due)
             .await
-            .map_err(control_failed)?;
+            .map_err(backstage_failed)?;
+        run.messages_read.insert(name.clone(), messages.len());
         let Some(last) = messages.last() else {
             return Ok(judge(
                 false,

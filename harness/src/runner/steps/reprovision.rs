@@ -22,7 +22,7 @@ pub struct Reprovision {
 impl StepAction for Reprovision {
     const SHARED: &'static [Shared] = &[Shared::Node, Shared::Expect];
     const DEFAULT_EXPECT: &'static str = "accepted";
-    const NEEDS: &'static [Capability] = &[Capability::ControlApi];
+    const NEEDS: &'static [Capability] = &[Capability::IssueCodes];
 
     fn check(&self, step: &Step) -> Result<(), String> {
         check_acceptance(step)
@@ -31,8 +31,8 @@ impl StepAction for Reprovision {
     async fn run(&self, step: &Step, run: &mut CaseRun<'_>) -> Result<StepResult, StepResult> {
         let (user, node) = (&self.user, step.node());
         let name = run.username(user);
-        let control = run.control(step)?;
-        let (got, reply, why) = acceptance(control.reprovision(&name, node).await)?;
+        let backstage = run.backstage(step)?;
+        let (got, reply, why) = acceptance(backstage.reprovision(&name, node).await)?;
         // A server that (wrongly) returns the code to the requester must not get it into
         // the report either.
         if let Some(code) = reply.as_ref().and_then(|r| r["code"].as_str()) {

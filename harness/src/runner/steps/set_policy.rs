@@ -20,7 +20,16 @@ pub struct SetPolicy {
 impl StepAction for SetPolicy {
     const SHARED: &'static [Shared] = &[Shared::Expect];
     const DEFAULT_EXPECT: &'static str = "accepted";
-    const NEEDS: &'static [Capability] = &[Capability::PolicyControl];
+    const NEEDS: &'static [Capability] = &[Capability::Policies];
+
+    /// A change the case expects refused can only be seen where any value can be set.
+    fn needs(&self, step: &Step) -> Vec<Capability> {
+        if step.expect.iter().any(|e| e == "refused") {
+            vec![Capability::PolicyControl]
+        } else {
+            Self::NEEDS.to_vec()
+        }
+    }
 
     fn check(&self, step: &Step) -> Result<(), String> {
         check_acceptance(step)
@@ -29,8 +38,8 @@ impl StepAction for SetPolicy {
     async fn run(&self, step: &Step, run: &mut CaseRun<'_>) -> Result<StepResult, StepResult> {
         let patch = serde_json::to_value(&self.policy)
             .map_err(|e| StepResult::Inconclusive(format!("scenario error: policy: {e}")))?;
-        let control = run.control(step)?;
-        let (got, _, why) = acceptance(control.set_policies(patch.clone()).await)?;
+        let backstage = run.backstage(step)?;
+        let (got, _, why) = acceptance(backstage.set_policies(patch.clone()).await)?;
         run.note_control(format!("set policy {patch}"), format!("{got} {why}"));
         let expect = step.expect.join(" or ");
         Ok(judge(

@@ -1,0 +1,332 @@
+//! One case's backstage on a real Swivel server: users through Admin XML or the pool,
+//! codes through the administrator's Reprovision or the self-service page, messages from
+//! the mail sink, the log from the syslog sink, policies as the target file states them,
+//! and time by waiting. Mail and syslog arrive when they arrive, so reads wait for what is
+//! due (up to the delivery wait) or listen for the settle time before saying "none".
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde_json::{Value, json};
+
+use super::SwivelSpec;
+use crate::sinks::WaitError;
+use crate::sinks::mail::ReceivedMail;
+use crate::sinks::syslog::SyslogEntry;
+use crate::sut::backstage::{
+    Backstage, BackstageError, BoxFuture, CreatedUser, LogEntry, NewTransport, NewUser,
+    OutboxMessage, policy_difference,
+};
+
+/// Entries read from a sink at once: more than any case writes.
+const READ_LIMIT: usize = 10_000;
+
+/// A case's view of the target; deletes the users it created when the case ends.
+pub struct SwivelBackstage {
+    spec: Arc<SwivelSpec>,
+    created: Mutex<Vec<String>>,
+}
+
+impl SwivelBackstage {
+    pub(super) fn new(spec: Arc<SwivelSpec>) -> Self {
+        Self {
+            spec,
+            created: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn created(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        self.created
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn missing(what: &str, needs: &str) -> BackstageError {
+        BackstageError::Failed {
+            what: what.into(),
+            message: format!("harness error: the target has no {needs}"),
+        }
+    }
+
+    /// The node a syslog thread name points at (`http-nio-8080-exec-3` → the node on
+    /// port 8080); 0 when none does.
+    fn node_of(&self, thread: &str) -> u16 {
+        let port: String = thread
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|part| part.len() >= 2)
+            .unwrap_or_default()
+            .to_string();
+        if port.is_empty() {
+            return 0;
+        }
+        self.spec
+            .nodes
+            .iter()
+            .position(|url| {
+                let authority = url.split("://").nth(1).unwrap_or(url);
+                let host_port = authority.split('/').next().unwrap_or_default();
+                host_port.rsplit(':').next() == Some(port.as_str())
+            })
+            .and_then(|i| u16::try_from(i + 1).ok())
+            .unwrap_or(0)
+    }
+
+    fn log_entry(&self, e: &SyslogEntry) -> LogEntry {
+        LogEntry {
+            seq: e.seq,
+            node: self.node_of(&e.thread),
+            at_ms: 0,
+            text: e.text.clone(),
+        }
+    }
+
+    fn outbox_message(username: &str, m: &ReceivedMail) -> OutboxMessage {
+        OutboxMessage {
+            seq: m.seq,
+            node: 0,
+            username: username.to_string(),
+            // By e-mail the transports look alike; the alert transport is the one a code
+            // goes to unless a policy says otherwise.
+            transport: "alert".into(),
+            kind: "email".into(),
+            destination: m.recipients.first().cloned().unwrap_or_default(),
+            body: m.extracted.text.clone(),
+            code: m.extracted.code.clone(),
+            url: m.extracted.provision_url.clone(),
+        }
+    }
+}
+
+impl Backstage for SwivelBackstage {
+    fn create_user<'a>(
+        &'a self,
+        user: &'a NewUser,
+    ) -> BoxFuture<'a, Result<CreatedUser, BackstageError>> {
+        Box::pin(async move {
+            let spec = &self.spec;
+            let (created, email) = if let Some(admin) = &spec.admin {
+                admin.create(spec, user).await?;
+                self.created().push(user.username.clone());
+                let email = match &user.alert {
+                    Some(NewTransport::Email(address)) => Some(address.clone()),
+                    _ => None,
+                };
+                let created = CreatedUser {
+                    username: user.username.clone(),
+                    pin: user.pin.clone(),
+                    via: "Admin XML".into(),
+                };
+                (created, email)
+            } else if let Some(pool) = &spec.pool {
+                let pooled = pool.take().ok_or_else(|| BackstageError::Failed {
+                    what: "user pool".into(),
+                    message: format!(
+                        "all {} users have been handed out; add users to the pool file",
+                        pool.len()
+                    ),
+                })?;
+                let created = CreatedUser {
+                    username: pooled.username,
+                    pin: pooled.pin,
+                    via: "user pool".into(),
+                };
+                (created, Some(pooled.email))
+            } else {
+                return Err(Self::missing("create user", "Admin XML and no user pool"));
+            };
+            if let (Some(mail), Some(email)) = (&spec.mail, email) {
+                mail.register_user(&created.username, &email);
+            }
+            Ok(created)
+        })
+    }
+
+    fn delete_user<'a>(&'a self, username: &'a str) -> BoxFuture<'a, Result<(), BackstageError>> {
+        Box::pin(async move {
+            let Some(admin) = &self.spec.admin else {
+                return Err(Self::missing("delete user", "Admin XML"));
+            };
+            admin.delete(&self.spec, username).await?;
+            self.created().retain(|u| u != username);
+            Ok(())
+        })
+    }
+
+    fn reprovision<'a>(
+        &'a self,
+        username: &'a str,
+        node: u16,
+    ) -> BoxFuture<'a, Result<Value, BackstageError>> {
+        Box::pin(async move {
+            let spec = &self.spec;
+            if spec.admin_reprovision()
+                && let Some(admin) = &spec.admin
+            {
+                admin.reprovision(spec, username, node).await?;
+                return Ok(json!({ "via": "Admin XML", "node": node }));
+            }
+            if !spec.self_provision_allowed() {
+                return Err(Self::missing(
+                    "issue code",
+                    "Admin XML reprovision and self-provisioning is not allowed",
+                ));
+            }
+            let ep = spec
+                .nodes
+                .get(usize::from(node).wrapping_sub(1))
+                .map(|url| crate::emulator::Endpoint {
+                    base_url: url.clone(),
+                    node: Some(node),
+                })
+                .ok_or_else(|| Self::missing("issue code", &format!("node {node}")))?;
+            let x = spec.client.self_provision(&ep, username).await;
+            match x.status {
+                Some(status) if (200..300).contains(&status) => {
+                    Ok(json!({ "via": "self-service", "node": node, "status": status }))
+                }
+                Some(status) => Err(BackstageError::Refused {
+                    what: "self-service provision request".into(),
+                    message: format!("{} answered {status}", x.url),
+                }),
+                None => Err(BackstageError::Failed {
+                    what: "self-service provision request".into(),
+                    message: format!("{}: {}", x.url, x.outcome.key()),
+                }),
+            }
+        })
+    }
+
+    fn messages<'a>(
+        &'a self,
+        username: &'a str,
+        at_least: usize,
+    ) -> BoxFuture<'a, Result<Vec<OutboxMessage>, BackstageError>> {
+        Box::pin(async move {
+            let Some(mail) = &self.spec.mail else {
+                return Err(Self::missing("read messages", "mail sink"));
+            };
+            let Some(address) = mail.address_of(username) else {
+                // No e-mail transport: nothing can reach the sink for this user.
+                return Ok(Vec::new());
+            };
+            let delivery = self.spec.delivery;
+            let deadline = Instant::now()
+                + if at_least == 0 {
+                    delivery.settle
+                } else {
+                    delivery.arrive
+                };
+            loop {
+                // Read the position first: a message landing in between is then either
+                // collected or waited for, never missed.
+                let newest = mail.newest_seq();
+                let mine: Vec<OutboxMessage> = mail
+                    .since(0, READ_LIMIT)
+                    .iter()
+                    .filter(|m| m.is_for(&address))
+                    .map(|m| Self::outbox_message(username, m))
+                    .collect();
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                if (at_least > 0 && mine.len() >= at_least) || remaining.is_zero() {
+                    return Ok(mine);
+                }
+                match mail
+                    .wait_for(newest, remaining, |m| m.is_for(&address))
+                    .await
+                {
+                    Ok(_) | Err(WaitError::Timeout(_)) => {}
+                    Err(e @ WaitError::NotRegistered(_)) => {
+                        return Err(BackstageError::Failed {
+                            what: "mail sink".into(),
+                            message: e.to_string(),
+                        });
+                    }
+                }
+            }
+        })
+    }
+
+    fn log_position(&self) -> BoxFuture<'_, Result<u64, BackstageError>> {
+        Box::pin(async move {
+            match &self.spec.syslog {
+                Some(syslog) => Ok(syslog.newest_seq()),
+                None => Err(Self::missing("read log", "syslog sink")),
+            }
+        })
+    }
+
+    fn log_since<'a>(
+        &'a self,
+        since: u64,
+        wanted: Option<&'a (dyn Fn(&LogEntry) -> bool + Send + Sync)>,
+    ) -> BoxFuture<'a, Result<Vec<LogEntry>, BackstageError>> {
+        Box::pin(async move {
+            let Some(syslog) = &self.spec.syslog else {
+                return Err(Self::missing("read log", "syslog sink"));
+            };
+            let delivery = self.spec.delivery;
+            match wanted {
+                Some(wanted) => {
+                    // Ends at the first match or the delivery wait; either way the
+                    // entries are read below.
+                    let _ = syslog
+                        .wait_for(since, delivery.arrive, |e| wanted(&self.log_entry(e)))
+                        .await;
+                }
+                None => tokio::time::sleep(delivery.settle).await,
+            }
+            Ok(syslog
+                .since(since, READ_LIMIT)
+                .iter()
+                .map(|e| self.log_entry(e))
+                .collect())
+        })
+    }
+
+    fn policies(&self) -> BoxFuture<'_, Result<Value, BackstageError>> {
+        Box::pin(async move { Ok(self.spec.policies.clone()) })
+    }
+
+    fn set_policies(&self, patch: Value) -> BoxFuture<'_, Result<Value, BackstageError>> {
+        Box::pin(async move {
+            // The readiness check SKIPPED every case asking for another value; this
+            // only confirms the value is already the target's.
+            match policy_difference(&patch, &self.spec.policies) {
+                None => Ok(self.spec.policies.clone()),
+                Some((path, want, have)) => Err(BackstageError::Failed {
+                    what: "set policy".into(),
+                    message: format!(
+                        "the target's {path} is {have}, not {want}; a real server's policies are set in its console"
+                    ),
+                }),
+            }
+        })
+    }
+
+    fn advance(&self, seconds: u64) -> BoxFuture<'_, Result<String, BackstageError>> {
+        Box::pin(async move {
+            // The readiness check bounded the case's total wait by --max-wait.
+            tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
+            Ok(format!("waited {seconds} s in real time"))
+        })
+    }
+
+    fn restore(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let users: Vec<String> = std::mem::take(&mut *self.created());
+            let Some(admin) = &self.spec.admin else {
+                return;
+            };
+            for user in users {
+                if let Err(e) = admin.delete(&self.spec, &user).await {
+                    tracing::warn!("could not delete user {user} after the case: {e}");
+                    self.spec
+                        .leftovers
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(user);
+                }
+            }
+        })
+    }
+}

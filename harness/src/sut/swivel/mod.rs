@@ -1,0 +1,274 @@
+//! The `swivel` target: a real Swivel server reached only through what it offers
+//! (protocol.md §12). Users come from Admin XML (an agent acting as a repository) or a
+//! prepared pool; codes from the administrator's Reprovision over Admin XML, or from the
+//! self-service page where the target file says the policy allows it; the messages the
+//! server sends from the harness's mail sink; its log from the syslog sink; its policies
+//! from the target file (a case needing another value is SKIPPED naming it); time passes
+//! for real, within `--max-wait`.
+//!
+//! Cases run side by side (each has its own users, and no case moves a clock), so real
+//! waits overlap; a case whose log checks cannot tell its own lines from another case's
+//! (a line that names no user of the case) takes the target alone ([`Isolation`]).
+
+pub mod admin;
+mod backstage;
+pub mod pool;
+mod readiness;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
+
+use super::backstage::Delivery;
+use super::offer::{Nodes, Offer, SessionSharing};
+use super::{CaseEnv, PrepareError};
+use crate::emulator::{Endpoint, MobileClient};
+use crate::profile::WireProfile;
+use crate::scenario::{Capability, Case};
+use crate::sinks::mail::MailSink;
+use crate::sinks::syslog::SyslogSink;
+pub use admin::AdminAccess;
+use backstage::SwivelBackstage;
+pub use pool::{PoolUser, UserPool};
+
+/// Held while a case runs: shared, or exclusive for a case that must run alone.
+#[derive(Debug)]
+pub enum Isolation {
+    /// Other cases may run beside this one.
+    Shared(OwnedRwLockReadGuard<()>),
+    /// No other case runs meanwhile.
+    Alone(OwnedRwLockWriteGuard<()>),
+}
+
+/// A real Swivel server and the harness's listeners for it.
+pub struct SwivelSpec {
+    /// Node base URLs with context, index 0 = node 1.
+    pub nodes: Vec<String>,
+    /// Site ID.
+    pub site_id: String,
+    /// Agent secret (login).
+    pub agent_secret: String,
+    /// Session sharing, when the target file says.
+    pub session_sharing: Option<bool>,
+    /// The policies the server has (the target file's, over the defaults).
+    pub policies: Value,
+    /// Admin XML, when a repository agent exists.
+    pub admin: Option<AdminAccess>,
+    /// Prepared users, when no repository agent exists.
+    pub pool: Option<UserPool>,
+    /// The mail sink the server's SMTP transport points at.
+    pub mail: Option<Arc<MailSink>>,
+    /// The syslog sink the server's syslog output points at.
+    pub syslog: Option<Arc<SyslogSink>>,
+    /// Longest real wait a case may need.
+    pub max_wait: Duration,
+    /// How long mail and syslog may take.
+    pub delivery: Delivery,
+    /// The wire the harness speaks (self-service page, Admin XML shapes).
+    pub profile: Arc<WireProfile>,
+    /// The app, for the self-service page.
+    pub client: MobileClient,
+    /// A tag unique to this run, for usernames.
+    pub run_tag: String,
+    isolation: Arc<RwLock<()>>,
+    /// Users of finished cases still to delete (Admin XML), kept for the report.
+    pub(crate) leftovers: Mutex<Vec<String>>,
+}
+
+impl std::fmt::Debug for SwivelSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SwivelSpec")
+            .field("nodes", &self.nodes)
+            .field("site_id", &self.site_id)
+            .field("admin", &self.admin.is_some())
+            .field("pool", &self.pool.as_ref().map(UserPool::len))
+            .field("mail", &self.mail.as_ref().map(|m| m.local_addr()))
+            .field("syslog", &self.syslog.as_ref().map(|s| s.udp_addr()))
+            .field("max_wait", &self.max_wait)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the `swivel` target is built from (the CLI fills it from flags and the target
+/// file).
+pub struct SwivelParts {
+    /// Node base URLs.
+    pub nodes: Vec<String>,
+    /// Site ID.
+    pub site_id: String,
+    /// Agent secret.
+    pub agent_secret: String,
+    /// Session sharing, if known.
+    pub session_sharing: Option<bool>,
+    /// Stated policies.
+    pub policies: Value,
+    /// Admin XML access.
+    pub admin: Option<AdminAccess>,
+    /// User pool.
+    pub pool: Option<UserPool>,
+    /// Mail sink.
+    pub mail: Option<Arc<MailSink>>,
+    /// Syslog sink.
+    pub syslog: Option<Arc<SyslogSink>>,
+    /// `--max-wait`.
+    pub max_wait: Duration,
+    /// Delivery waits.
+    pub delivery: Delivery,
+    /// Wire profile.
+    pub profile: Arc<WireProfile>,
+    /// The app.
+    pub client: MobileClient,
+    /// Run tag.
+    pub run_tag: String,
+}
+
+impl SwivelSpec {
+    /// A target from its parts.
+    pub fn new(parts: SwivelParts) -> Self {
+        let SwivelParts {
+            nodes,
+            site_id,
+            agent_secret,
+            session_sharing,
+            policies,
+            admin,
+            pool,
+            mail,
+            syslog,
+            max_wait,
+            delivery,
+            profile,
+            client,
+            run_tag,
+        } = parts;
+        Self {
+            nodes: nodes
+                .into_iter()
+                .map(|n| n.trim_end_matches('/').to_string())
+                .collect(),
+            site_id,
+            agent_secret,
+            session_sharing,
+            policies,
+            admin,
+            pool,
+            mail,
+            syslog,
+            max_wait,
+            delivery,
+            profile,
+            client,
+            run_tag,
+            isolation: Arc::new(RwLock::new(())),
+            leftovers: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Whether the stated policies allow self-provisioning (SP-1).
+    pub fn self_provision_allowed(&self) -> bool {
+        self.policies
+            .pointer("/self_reset/allow_self_provision")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+
+    /// Whether the administrator's Reprovision is reachable (Admin XML with a
+    /// reprovision request in the profile).
+    pub fn admin_reprovision(&self) -> bool {
+        self.admin.is_some()
+    }
+
+    /// What the target offers.
+    pub fn offer(&self) -> Offer {
+        let mut capabilities = std::collections::BTreeSet::from([
+            Capability::Policies,
+            Capability::Wait,
+        ]);
+        if self.admin.is_some() {
+            capabilities.extend([Capability::AdminApi, Capability::Users, Capability::DeleteUsers]);
+        } else if self.pool.is_some() {
+            capabilities.insert(Capability::Users);
+        }
+        if self.admin_reprovision() {
+            capabilities.extend([Capability::IssueCodes, Capability::AdminReprovision]);
+        } else if self.self_provision_allowed() {
+            capabilities.insert(Capability::IssueCodes);
+        }
+        if self.mail.is_some() {
+            capabilities.extend([Capability::MailSink, Capability::Messages]);
+        }
+        if self.syslog.is_some() {
+            capabilities.extend([Capability::SyslogSink, Capability::Log]);
+        }
+        Offer {
+            capabilities,
+            nodes: Nodes::Exactly(self.nodes.len()),
+            session_sharing: match self.session_sharing {
+                Some(true) => SessionSharing::On,
+                Some(false) => SessionSharing::Off,
+                None => SessionSharing::Unknown,
+            },
+        }
+    }
+
+    /// Prepares a case the offer covers: checks what the offer cannot say (policy
+    /// values, real waiting, pooled users), then gives it its own backstage.
+    pub(super) async fn prepare(
+        self: &Arc<Self>,
+        case: &Case,
+        case_index: usize,
+        attempt: u32,
+    ) -> Result<CaseEnv, PrepareError> {
+        readiness::check(self, case)?;
+        let isolation = if readiness::must_run_alone(case) {
+            Isolation::Alone(self.isolation.clone().write_owned().await)
+        } else {
+            Isolation::Shared(self.isolation.clone().read_owned().await)
+        };
+        let nodes = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, url)| Endpoint {
+                base_url: url.clone(),
+                node: u16::try_from(i + 1).ok(),
+            })
+            .collect();
+        let backstage = SwivelBackstage::new(self.clone());
+        Ok(CaseEnv {
+            nodes,
+            backstage: Some(Arc::new(backstage)),
+            agent_secret: self.agent_secret.clone(),
+            site_id: self.site_id.clone(),
+            // Unique per attempt too: a rerun must not meet the first attempt's users.
+            user_suffix: format!("-{}-{case_index}-{attempt}", self.run_tag),
+            server: None,
+            isolation: Some(isolation),
+        })
+    }
+
+    /// The nodes and the listeners, as the report lists them.
+    pub(super) fn report_nodes(&self) -> Vec<String> {
+        let mut out = self.nodes.clone();
+        if let Some(mail) = &self.mail {
+            out.push(format!("mail sink: smtp://{}", mail.local_addr()));
+        }
+        if let Some(syslog) = &self.syslog {
+            if let Some(udp) = syslog.udp_addr() {
+                out.push(format!("syslog sink: udp://{udp}"));
+            }
+            if let Some(tcp) = syslog.tcp_addr() {
+                out.push(format!("syslog sink: tcp://{tcp}"));
+            }
+        }
+        match (&self.admin, &self.pool) {
+            (Some(_), _) => out.push("users: Admin XML".into()),
+            (None, Some(pool)) => out.push(format!("users: a pool of {}", pool.len())),
+            (None, None) => {}
+        }
+        out.push(format!("max wait: {} s", self.max_wait.as_secs()));
+        out
+    }
+}
