@@ -133,7 +133,9 @@ impl TargetKindArgs {
             file,
         } = inputs;
         if nodes.is_empty() {
-            bail!("--target-kind swivel needs the server's node URLs (--target or the target file's nodes)");
+            bail!(
+                "--target-kind swivel needs the server's node URLs (--target or the target file's nodes)"
+            );
         }
         let file = file.unwrap_or_default();
         let admin = self

@@ -7,12 +7,24 @@
 use std::path::Path;
 
 /// One pool user.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PoolUser {
     /// Username.
     pub username: String,
-    /// PIN.
+    /// PIN (a secret: Debug leaves it out).
     pub pin: String,
+    /// Where the user's alert transport sends mail, when the file says (a real server's
+    /// codes reach the harness's mail sink by this address).
+    pub email: Option<String>,
+}
+
+impl std::fmt::Debug for PoolUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoolUser")
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A shard of a distributed run: `index` of `count`, 1-based.
@@ -60,12 +72,13 @@ pub fn generated(count: usize, shard: Shard) -> Vec<PoolUser> {
         .map(|n| PoolUser {
             username: format!("load-s{}-{n}", shard.index),
             pin: "3759".into(),
+            email: None,
         })
         .collect()
 }
 
-/// Reads a pool file: one `username,pin` per line; `#` comments and blank lines skipped.
-/// Keeps this shard's lines.
+/// Reads a pool file: one `username,pin[,email]` per line; `#` comments and blank lines
+/// skipped. Keeps this shard's lines.
 pub fn from_file(path: &Path, shard: Shard) -> Result<Vec<PoolUser>, String> {
     let text =
         std::fs::read_to_string(path).map_err(|e| format!("user pool {}: {e}", path.display()))?;
@@ -76,27 +89,33 @@ pub fn from_file(path: &Path, shard: Shard) -> Result<Vec<PoolUser>, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (username, pin) = line
-            .split_once(',')
-            .map(|(u, p)| (u.trim(), p.trim()))
-            .ok_or_else(|| {
-                format!(
-                    "user pool {} line {}: want username,pin",
-                    path.display(),
-                    line_no + 1
-                )
-            })?;
-        if username.is_empty() || pin.is_empty() || !pin.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!(
-                "user pool {} line {}: want username,pin (digits)",
+        let bad = |why: &str| {
+            format!(
+                "user pool {} line {}: want username,pin[,email]: {why}",
                 path.display(),
                 line_no + 1
-            ));
+            )
+        };
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let (username, pin, email) = match fields.as_slice() {
+            [u, p] => (*u, *p, None),
+            [u, p, e] => (*u, *p, Some(*e)),
+            _ => return Err(bad(&format!("{} fields", fields.len()))),
+        };
+        if username.is_empty() {
+            return Err(bad("no username"));
+        }
+        if pin.is_empty() || !pin.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad("the PIN must be digits"));
+        }
+        if email.is_some_and(|e| !e.contains('@')) {
+            return Err(bad("the e-mail address has no @"));
         }
         if shard.owns(position) {
             users.push(PoolUser {
                 username: username.into(),
                 pin: pin.into(),
+                email: email.map(str::to_string),
             });
         }
         position += 1;
@@ -150,9 +169,15 @@ mod tests {
     #[test]
     fn pool_file_is_parsed_and_sharded() {
         let path = std::env::temp_dir().join(format!("swivel-pool-{}.csv", std::process::id()));
-        std::fs::write(&path, "# users\nalice,3759\nbob,1234\n\ncarol,4321\n").unwrap();
+        std::fs::write(
+            &path,
+            "# users\nalice,3759\nbob,1234,bob@x.test\n\ncarol,4321\n",
+        )
+        .unwrap();
         let all = from_file(&path, Shard::default()).unwrap();
         assert_eq!(all.len(), 3);
+        assert_eq!(all[1].email.as_deref(), Some("bob@x.test"));
+        assert!(!format!("{:?}", all[1]).contains("1234"));
         let second: Shard = "2/2".parse().unwrap();
         assert_eq!(from_file(&path, second).unwrap()[0].username, "bob");
         std::fs::write(&path, "alice\n").unwrap();

@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-
 use crate::emulator::{Endpoint, MobileClient};
 use crate::redact::{Redactor, SecretKind};
 use crate::report::TranscriptEntry;
@@ -313,7 +312,8 @@ impl<'a> CaseRun<'a> {
             ),
             detail: format!("username {username}, via {via}"),
         });
-        self.users.insert(decl.name.clone(), CaseUser { username, pin });
+        self.users
+            .insert(decl.name.clone(), CaseUser { username, pin });
         Ok(())
     }
 

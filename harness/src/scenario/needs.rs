@@ -229,7 +229,11 @@ mod tests {
             r#"{ do = "expect_log", text = 'User "${u}" can now reprovision their mobile device.' }"#,
             "",
         );
-        assert!(c.needs().capabilities.contains(&Capability::AdminReprovision));
+        assert!(
+            c.needs()
+                .capabilities
+                .contains(&Capability::AdminReprovision)
+        );
     }
 
     #[test]

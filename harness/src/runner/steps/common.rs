@@ -6,13 +6,13 @@
 use crate::codec::strings::positions;
 use std::sync::Arc;
 
-use crate::sut::{Backstage, BackstageError};
 use crate::emulator::Exchange;
 use crate::redact::SecretKind;
 use crate::report::TranscriptEntry;
 use crate::runner::case::{CaseRun, StepResult};
 use crate::scenario::expect::Grade;
 use crate::scenario::step::Step;
+use crate::sut::{Backstage, BackstageError};
 
 /// Builds a PASS or a violation from a condition.
 pub(crate) fn judge(

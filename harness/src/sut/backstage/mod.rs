@@ -114,8 +114,10 @@ pub struct Delivery {
 /// The operations a case uses behind the mobile wire.
 pub trait Backstage: Send + Sync {
     /// Creates a user.
-    fn create_user<'a>(&'a self, user: &'a NewUser)
-    -> BoxFuture<'a, Result<CreatedUser, BackstageError>>;
+    fn create_user<'a>(
+        &'a self,
+        user: &'a NewUser,
+    ) -> BoxFuture<'a, Result<CreatedUser, BackstageError>>;
 
     /// Deletes a user.
     fn delete_user<'a>(&'a self, username: &'a str) -> BoxFuture<'a, Result<(), BackstageError>>;

@@ -130,7 +130,7 @@ impl Backstage for SwivelBackstage {
                     pin: pooled.pin,
                     via: "user pool".into(),
                 };
-                (created, Some(pooled.email))
+                (created, pooled.email)
             } else {
                 return Err(Self::missing("create user", "Admin XML and no user pool"));
             };

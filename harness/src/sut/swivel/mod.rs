@@ -31,7 +31,7 @@ use crate::sinks::mail::MailSink;
 use crate::sinks::syslog::SyslogSink;
 pub use admin::AdminAccess;
 use backstage::SwivelBackstage;
-pub use pool::{PoolUser, UserPool};
+pub use pool::UserPool;
 
 /// Held while a case runs: shared, or exclusive for a case that must run alone.
 #[derive(Debug)]
@@ -182,12 +182,14 @@ impl SwivelSpec {
 
     /// What the target offers.
     pub fn offer(&self) -> Offer {
-        let mut capabilities = std::collections::BTreeSet::from([
-            Capability::Policies,
-            Capability::Wait,
-        ]);
+        let mut capabilities =
+            std::collections::BTreeSet::from([Capability::Policies, Capability::Wait]);
         if self.admin.is_some() {
-            capabilities.extend([Capability::AdminApi, Capability::Users, Capability::DeleteUsers]);
+            capabilities.extend([
+                Capability::AdminApi,
+                Capability::Users,
+                Capability::DeleteUsers,
+            ]);
         } else if self.pool.is_some() {
             capabilities.insert(Capability::Users);
         }

@@ -1,0 +1,226 @@
+//! The `swivel` target end to end: the reference server imitates a real Swivel server
+//! (`serve --no-control --smtp-relay … --syslog … --policies …`, Admin XML behind the agent
+//! secret, the system clock), and `run --target-kind swivel` judges it through what a real
+//! server offers: Admin XML users, codes by e-mail into the mail sink, the log through the
+//! syslog sink, the target file's policies and real waiting.
+//!
+//! - the faithful server: exit 0, at least 80% of the cases judged, every SKIPPED naming
+//!   what is missing, the whole run under 60 s although expiry is waited for;
+//! - `codes-reusable` and `strings-survive-reprovision`: exit 1 with the FAIL of PC-5 and
+//!   SS-1.
+
+// Test helpers may panic on failure: that is how a test reports it.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_swivel-harness");
+const SECRET: &str = "swivel-target-test-secret";
+
+/// The server's policies and the harness's target file in one: `serve --policies` reads
+/// the `[policies]` table, `run --target-file` all of it.
+const TARGET_FILE: &str = r#"kind = "swivel"
+site_id = "HARNESS01"
+session_sharing = "off"
+
+[policies.self_reset]
+provision_code_validity_secs = 10
+allow_self_provision = true
+"#;
+
+/// Kills the server if a test fails midway.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("swivel-target-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A loopback port free for both TCP and UDP (the syslog sink takes both).
+fn free_port() -> u16 {
+    loop {
+        let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = tcp.local_addr().unwrap().port();
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// Starts the imitation of a real server; returns it and node 1's URL.
+fn start_real(dir: &Path, smtp: u16, syslog: u16, defect: Option<&str>) -> (Server, String) {
+    let policies = dir.join("target.toml");
+    std::fs::write(&policies, TARGET_FILE).unwrap();
+    let (smtp, syslog) = (format!("127.0.0.1:{smtp}"), format!("127.0.0.1:{syslog}"));
+    let mut args = vec![
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--no-control",
+        "--clock",
+        "system",
+        "--smtp-relay",
+        &smtp,
+        "--syslog",
+        &syslog,
+        "--agent-secret",
+        SECRET,
+        "--policies",
+        policies.to_str().unwrap(),
+    ];
+    if let Some(d) = defect {
+        args.extend(["--defect", d]);
+    }
+    let mut child = Command::new(BIN)
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let server = Server(child);
+    let mut node1 = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("node 1:") {
+            node1 = rest.split_whitespace().next().map(str::to_string);
+        }
+        if line.contains("press Ctrl-C") {
+            break;
+        }
+    }
+    (server, node1.expect("serve printed node 1"))
+}
+
+fn run_swivel(dir: &Path, node: &str, smtp: u16, syslog: u16, extra: &[&str]) -> Output {
+    let (smtp, syslog) = (format!("127.0.0.1:{smtp}"), format!("127.0.0.1:{syslog}"));
+    let target_file = dir.join("target.toml");
+    let reports = dir.join("reports");
+    let mut args = vec![
+        "run",
+        "-q",
+        "--target-kind",
+        "swivel",
+        "--target",
+        node,
+        "--smtp-bind",
+        &smtp,
+        "--syslog-bind",
+        &syslog,
+        "--target-file",
+        target_file.to_str().unwrap(),
+        "--admin-secret",
+        SECRET,
+        "--agent-secret",
+        SECRET,
+        "--reports",
+        reports.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    Command::new(BIN).args(&args).output().unwrap()
+}
+
+fn report(dir: &Path) -> Value {
+    let text = std::fs::read(dir.join("reports/latest/report.json")).unwrap();
+    serde_json::from_slice(&text).unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\n{}\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn a_faithful_real_server_is_judged_mostly_and_quickly() {
+    let dir = scratch("clean");
+    let (smtp, syslog) = (free_port(), free_port());
+    let (server, node) = start_real(&dir, smtp, syslog, None);
+    let started = Instant::now();
+    let out = run_swivel(&dir, &node, smtp, syslog, &[]);
+    let took = started.elapsed();
+    drop(server);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let r = report(&dir);
+    assert_eq!(r["target"]["kind"], "swivel");
+    let cases = r["cases"].as_array().unwrap();
+    let skipped: Vec<&Value> = cases.iter().filter(|c| c["verdict"] == "SKIPPED").collect();
+    let judged = cases.len() - skipped.len();
+    println!(
+        "{judged} of {} cases judged in {:.1} s",
+        cases.len(),
+        took.as_secs_f64()
+    );
+    for c in &skipped {
+        let why = c["reason"].as_str().unwrap_or_default();
+        println!("SKIPPED {}: {why}", c["id"]);
+        assert!(
+            why.starts_with("case needs") || why.starts_with("case waits"),
+            "{}: {why}",
+            c["id"]
+        );
+    }
+    assert!(
+        judged * 100 >= cases.len() * 80,
+        "only {judged} of {} judged",
+        cases.len()
+    );
+    assert!(took < Duration::from_secs(60), "took {took:?}");
+    // Expiry was observed for real, by waiting.
+    let expiry = cases
+        .iter()
+        .find(|c| c["id"] == "expiry-minimum-at-expiry")
+        .unwrap();
+    assert_eq!(expiry["verdict"], "PASS", "{expiry}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A defect's rule fails on the real-server path too.
+fn defect_fails_its_rule(defect: &str, rule: &str) {
+    let dir = scratch(defect);
+    let (smtp, syslog) = (free_port(), free_port());
+    let (server, node) = start_real(&dir, smtp, syslog, Some(defect));
+    let out = run_swivel(&dir, &node, smtp, syslog, &["--rule", rule]);
+    drop(server);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let r = report(&dir);
+    let failed: Vec<&str> = r["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["verdict"] == "FAIL" && c["rules"].as_array().unwrap().iter().any(|x| x == rule)
+        })
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(!failed.is_empty(), "no {rule} case failed: {}", text(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn reusable_codes_fail_pc5_on_a_real_server() {
+    defect_fails_its_rule("codes-reusable", "PC-5");
+}
+
+#[test]
+fn strings_surviving_reprovision_fail_ss1_on_a_real_server() {
+    defect_fails_its_rule("strings-survive-reprovision", "SS-1");
+}
