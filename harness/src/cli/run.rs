@@ -60,6 +60,10 @@ pub struct RunArgs {
     quiet: bool,
     #[command(flatten)]
     remote: RemoteArgs,
+    /// `swivel` kind: prepared users (`username,pin,email` per line) when the server
+    /// has no repository agent for Admin XML.
+    #[arg(long, value_name = "FILE")]
+    user_pool: Option<PathBuf>,
     #[command(flatten)]
     kind: TargetKindArgs,
     #[command(flatten)]
@@ -142,6 +146,7 @@ async fn resolve_target(
             agent_secret: secret,
             session_sharing: sharing,
             file: target_file,
+            user_pool: args.user_pool.clone(),
         };
         let spec = args
             .kind
@@ -150,6 +155,9 @@ async fn resolve_target(
         return Ok(TargetSpec::Swivel(Arc::new(spec)));
     }
     args.kind.check_reference_only()?;
+    if args.user_pool.is_some() {
+        bail!("--user-pool applies to --target-kind swivel only");
+    }
     if nodes.is_empty() {
         bail!("the target lists no nodes: give --target URL or nodes in the target file");
     }

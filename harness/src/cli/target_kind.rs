@@ -50,10 +50,6 @@ pub struct TargetKindArgs {
     /// Secret of the repository agent that may create and delete users over Admin XML.
     #[arg(long, env = "SWIVEL_ADMIN_SECRET", hide_env_values = true)]
     pub admin_secret: Option<String>,
-    /// Prepared users (`username,pin,email` per line) when the server has no
-    /// repository agent.
-    #[arg(long, value_name = "FILE")]
-    pub user_pool: Option<PathBuf>,
     /// Longest time a case may wait for real (an expiry); longer cases are SKIPPED.
     #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
     pub max_wait: Duration,
@@ -87,6 +83,8 @@ pub struct SwivelInputs {
     pub session_sharing: Option<bool>,
     /// The target file, if any.
     pub file: Option<TargetFile>,
+    /// `--user-pool`, if given.
+    pub user_pool: Option<PathBuf>,
 }
 
 impl TargetKindArgs {
@@ -108,7 +106,6 @@ impl TargetKindArgs {
         for (given, flag) in [
             (self.smtp_bind.is_some(), "--smtp-bind"),
             (self.syslog_bind.is_some(), "--syslog-bind"),
-            (self.user_pool.is_some(), "--user-pool"),
         ] {
             if given {
                 bail!("{flag} applies to --target-kind swivel only");
@@ -131,6 +128,7 @@ impl TargetKindArgs {
             agent_secret,
             session_sharing,
             file,
+            user_pool,
         } = inputs;
         if nodes.is_empty() {
             bail!(
@@ -143,7 +141,7 @@ impl TargetKindArgs {
             .clone()
             .or(file.admin_secret.clone())
             .map(|secret| AdminAccess { secret });
-        let pool = match self.user_pool.clone().or(file.user_pool.clone()) {
+        let pool = match user_pool.or(file.user_pool.clone()) {
             Some(path) => Some(UserPool::read(&path)?),
             None => None,
         };
