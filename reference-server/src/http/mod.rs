@@ -6,6 +6,7 @@
 
 pub mod agentxml;
 pub mod body;
+pub mod client;
 pub mod control;
 mod node_state;
 pub mod portal;
