@@ -1,7 +1,8 @@
 //! Starting a whole reference server: N node listeners over one [`Core`] (node k on the
 //! `--bind` port + k − 1, or any free port with port 0), all speaking one wire (the
-//! [`ServerWire`] of `ClusterConfig::wire_profile`), the control listener on loopback,
-//! optional TLS, and the purge task; and stopping all of it cleanly.
+//! [`ServerWire`] of `ClusterConfig::wire_profile`), the control listener on loopback
+//! (unless `control_api` is off, as on a real server), optional TLS, the outlets (syslog,
+//! SMTP relay) and the purge task; and stopping all of it cleanly.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use crate::domain::users::UserSpec;
 use crate::domain::{AdminError, Core, CoreConfig};
 use crate::http::control::{NodeInfo, control_router};
 use crate::http::{NodeLimits, RouteError, node_router, routes};
+use crate::outlets::{OutletConfig, OutletError};
 use crate::profile::WireProfile;
 use crate::transport::{ServeLimits, TlsError, TlsSource, serve, tls_acceptor};
 use crate::wire::ServerWire;
@@ -33,6 +35,9 @@ pub struct ClusterConfig {
     pub control_bind: SocketAddr,
     /// Bearer token of the control API.
     pub control_token: String,
+    /// Whether the control API listens at all (`serve --no-control` turns it off: a real
+    /// server has none).
+    pub control_api: bool,
     /// Core settings (nodes, sharing, site, secret, defects).
     pub core: CoreConfig,
     /// Users present at start and after reset.
@@ -50,6 +55,8 @@ pub struct ClusterConfig {
     pub advertised_host: Option<String>,
     /// The wire every node speaks (`serve --wire-profile`); default `mobile-3.6`.
     pub wire_profile: WireProfile,
+    /// Syslog host and SMTP relay, if any (`serve --syslog`, `--smtp-relay`).
+    pub outlets: OutletConfig,
 }
 
 impl ClusterConfig {
@@ -66,6 +73,7 @@ impl ClusterConfig {
             bind: any_port,
             control_bind: any_port,
             control_token: control_token.into(),
+            control_api: true,
             core,
             users: Vec::new(),
             tls: None,
@@ -74,6 +82,7 @@ impl ClusterConfig {
             serve_limits: ServeLimits::default(),
             advertised_host: None,
             wire_profile: WireProfile::default_profile(),
+            outlets: OutletConfig::default(),
         }
     }
 }
@@ -109,6 +118,9 @@ pub enum ClusterError {
     /// A user of the users file was refused.
     #[error("initial users: {0}")]
     Users(#[from] AdminError),
+    /// A syslog host or SMTP relay could not be set up.
+    #[error(transparent)]
+    Outlet(#[from] OutletError),
     /// The wire profile's paths cannot be served.
     #[error("wire profile {profile}: {source}")]
     Routes {
@@ -125,7 +137,8 @@ pub struct RunningCluster {
     pub core: Core,
     /// Base URL of each node, index 0 = node 1.
     pub node_urls: Vec<String>,
-    /// Base URL of the control API.
+    /// Base URL of the control API; empty when `ClusterConfig::control_api` was off
+    /// (see [`RunningCluster::control_api_url`]).
     pub control_url: String,
     /// The control token.
     pub control_token: String,
@@ -159,10 +172,10 @@ fn url(scheme: &str, addr: SocketAddr) -> String {
 
 /// Binds every listener and starts serving.
 pub async fn start(config: ClusterConfig) -> Result<RunningCluster, ClusterError> {
-    if !config.control_bind.ip().is_loopback() {
+    if config.control_api && !config.control_bind.ip().is_loopback() {
         return Err(ClusterError::ControlNotLoopback(config.control_bind));
     }
-    if config.control_token.is_empty() {
+    if config.control_api && config.control_token.is_empty() {
         return Err(ClusterError::EmptyToken);
     }
     let nodes = config.core.nodes.max(1);
@@ -193,18 +206,25 @@ pub async fn start(config: ClusterConfig) -> Result<RunningCluster, ClusterError
             .map_err(|source| ClusterError::Bind { addr, source })?;
         listeners.push((k + 1, listener, local));
     }
-    let control_listener = bind(config.control_bind).await?;
-    let control_addr = control_listener
-        .local_addr()
-        .map_err(|source| ClusterError::Bind {
+    let control_listener = if config.control_api {
+        let listener = bind(config.control_bind).await?;
+        let addr = listener.local_addr().map_err(|source| ClusterError::Bind {
             addr: config.control_bind,
             source,
         })?;
+        Some((listener, addr))
+    } else {
+        None
+    };
 
-    let core = Core::new(
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let node_ports = listeners.iter().map(|(_, _, local)| local.port()).collect();
+    let outlets = crate::outlets::open(&config.outlets, node_ports, shutdown_rx.clone()).await?;
+    let core = Core::with_taps(
         config.core.clone(),
         config.clock.clone(),
         config.users.clone(),
+        outlets.taps,
     )?;
     if let Some((_, _, first)) = listeners.first() {
         core.register_site(
@@ -225,8 +245,10 @@ pub async fn start(config: ClusterConfig) -> Result<RunningCluster, ClusterError
         );
     }
 
-    let (shutdown, shutdown_rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
+    for outlet in outlets.tasks {
+        tasks.spawn(outlet);
+    }
     let mut node_infos = Vec::new();
     for (index, listener, local) in listeners {
         node_infos.push(NodeInfo {
@@ -249,13 +271,20 @@ pub async fn start(config: ClusterConfig) -> Result<RunningCluster, ClusterError
         });
     }
     let node_urls = node_infos.iter().map(|n| n.url.clone()).collect();
-    let control = control_router(core.clone(), &config.control_token, node_infos, wire.name());
-    let (limits, rx) = (config.serve_limits.clone(), shutdown_rx.clone());
-    tasks.spawn(async move {
-        if let Err(e) = serve(control_listener, control, None, limits, rx).await {
-            tracing::error!("control API stopped: {e}");
+    let control_url = match control_listener {
+        None => String::new(),
+        Some((listener, addr)) => {
+            let control =
+                control_router(core.clone(), &config.control_token, node_infos, wire.name());
+            let (limits, rx) = (config.serve_limits.clone(), shutdown_rx.clone());
+            tasks.spawn(async move {
+                if let Err(e) = serve(listener, control, None, limits, rx).await {
+                    tracing::error!("control API stopped: {e}");
+                }
+            });
+            url("http", addr)
         }
-    });
+    };
     let purge_core = core.clone();
     let mut purge_rx = shutdown_rx;
     tasks.spawn(async move {
@@ -271,7 +300,7 @@ pub async fn start(config: ClusterConfig) -> Result<RunningCluster, ClusterError
     Ok(RunningCluster {
         core,
         node_urls,
-        control_url: url("http", control_addr),
+        control_url,
         control_token: config.control_token,
         cert_pem: tls.map(|t| t.cert_pem),
         shutdown,
@@ -280,6 +309,11 @@ pub async fn start(config: ClusterConfig) -> Result<RunningCluster, ClusterError
 }
 
 impl RunningCluster {
+    /// The control API's base URL, or `None` when it was not started.
+    pub fn control_api_url(&self) -> Option<&str> {
+        Some(self.control_url.as_str()).filter(|u| !u.is_empty())
+    }
+
     /// Stops accepting, lets open requests finish, and waits for every task.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);

@@ -17,13 +17,18 @@
 //! - [`http`]: axum routers for a node (Agent-XML, TokenIndex, self-service, QR, SSD,
 //!   landing page, at the profile's paths) and for the control API.
 //! - [`transport`]: the accept loop (plain or TLS, with read timeouts and graceful stop).
-//! - [`cluster`]: starts N nodes and the control listener over one repository.
+//! - [`outlets`]: what a real server sends outside, imitated: SYS-1 lines to a syslog
+//!   host, e-mail transports' messages to an SMTP relay (protocol.md §12).
+//! - [`cluster`]: starts N nodes, the control listener (optional) and the outlets over
+//!   one repository.
 
 pub mod clock;
 pub mod cluster;
 pub mod defects;
 pub mod domain;
 pub mod http;
+pub mod outlets;
+pub mod policies_file;
 pub mod profile;
 pub mod rules;
 pub mod transport;

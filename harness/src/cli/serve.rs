@@ -1,6 +1,7 @@
 //! `swivel-harness serve`: starts the reference server (nodes, control API, optional TLS,
-//! defect switches, the wire profile it speaks), prints where everything listens, and
-//! stops cleanly on Ctrl-C or SIGTERM.
+//! defect switches, the wire profile it speaks, initial policies, and the outside
+//! interfaces of a real server: syslog, SMTP relay, none of the control API), prints
+//! where everything listens, and stops cleanly on Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,8 +14,10 @@ use swivel_reference_server::clock::{ManualClock, SharedClock, SystemClock};
 use swivel_reference_server::cluster::{ClusterConfig, start};
 use swivel_reference_server::defects::{ALL_DEFECTS, Defect, DefectSet};
 use swivel_reference_server::domain::CoreConfig;
-use swivel_reference_server::http::{CONTEXTS, NodeLimits};
-use swivel_reference_server::transport::{ServeLimits, TlsSource};
+use swivel_reference_server::http::CONTEXTS;
+use swivel_reference_server::outlets::{DEFAULT_MAIL_FROM, HostPort, OutletConfig};
+use swivel_reference_server::policies_file::load_policies;
+use swivel_reference_server::transport::TlsSource;
 use swivel_reference_server::users_file::{default_users, load_users};
 use swivel_reference_server::wire::ServerWire;
 
@@ -69,6 +72,22 @@ pub struct ServeArgs {
     /// Bearer token of the control API; default: a fresh random token, printed at start.
     #[arg(long, env = "SWIVEL_CONTROL_TOKEN")]
     control_token: Option<String>,
+    /// Start no control API at all, like a real Swivel server (protocol.md §12).
+    #[arg(long, conflicts_with = "control_bind")]
+    no_control: bool,
+    /// Policies at start (and after a reset): TOML in the control API's policies shape
+    /// ([self_reset], [mobile_client], [general]), at top level or under [policies].
+    #[arg(long, value_name = "FILE")]
+    policies: Option<PathBuf>,
+    /// Also send every message to an e-mail transport as a mail to this SMTP relay.
+    #[arg(long, value_name = "HOST:PORT")]
+    smtp_relay: Option<HostPort>,
+    /// The From address of those mails.
+    #[arg(long, value_name = "ADDRESS", default_value = DEFAULT_MAIL_FROM)]
+    mail_from: String,
+    /// Also send every log entry as a SYS-1 line to this syslog host (UDP).
+    #[arg(long, value_name = "HOST:PORT")]
+    syslog: Option<HostPort>,
     /// Serve HTTPS with a certificate generated at start (or --cert/--key).
     #[arg(long)]
     tls: bool,
@@ -144,36 +163,46 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
         _ if args.tls => Some(TlsSource::self_signed_localhost()),
         _ => None,
     };
+    let defects: DefectSet = args.defects.iter().copied().collect();
+    let policies = match &args.policies {
+        Some(path) => load_policies(path, !defects.has(Defect::ValidityRangeUnchecked))?,
+        None => Default::default(),
+    };
     let clock: SharedClock = match args.clock {
         ClockKind::System => Arc::new(SystemClock::new()),
         ClockKind::Manual => Arc::new(ManualClock::fixed()),
     };
-    let defects: DefectSet = args.defects.iter().copied().collect();
     // Where the SSD lookup answers (the ssd-old-path defect moves it).
     let ssd_path = ServerWire::new(&wire_profile, &defects)
         .ssd_path()
         .to_string();
     let ssd_id_param = wire_profile.ssd.id_param.clone();
     let profile_line = format!("{} ({})", wire_profile.name, wire_profile.source());
+    let core = CoreConfig {
+        nodes: args.nodes,
+        session_sharing: args.session_sharing == OnOff::On,
+        site_id: args.site_id.clone(),
+        agent_secret: args.agent_secret.clone(),
+        defects: defects.clone(),
+        policies,
+        ..CoreConfig::default()
+    };
+    let token = args.control_token.clone().unwrap_or_else(random_token);
     let config = ClusterConfig {
         bind: args.bind,
         control_bind: args.control_bind,
-        control_token: args.control_token.clone().unwrap_or_else(random_token),
-        core: CoreConfig {
-            nodes: args.nodes,
-            session_sharing: args.session_sharing == OnOff::On,
-            site_id: args.site_id.clone(),
-            agent_secret: args.agent_secret.clone(),
-            defects: defects.clone(),
-            ..CoreConfig::default()
-        },
+        control_api: !args.no_control,
         users,
         tls,
-        clock,
-        node_limits: NodeLimits::default(),
-        serve_limits: ServeLimits::default(),
         advertised_host: args.advertise_host.clone(),
         wire_profile,
+        outlets: OutletConfig {
+            syslog: args.syslog.clone(),
+            smtp_relay: args.smtp_relay.clone(),
+            mail_from: args.mail_from.clone(),
+            ..OutletConfig::default()
+        },
+        ..ClusterConfig::loopback(core, clock, token)
     };
     let cluster = start(config)
         .await
@@ -195,8 +224,22 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
         let contexts: Vec<String> = CONTEXTS.iter().map(|c| format!("{url}/{c}")).collect();
         say!("node {}: {}", i + 1, contexts.join("  "));
     }
-    say!("control: {}", cluster.control_url);
-    say!("control token: {}", cluster.control_token);
+    match cluster.control_api_url() {
+        Some(url) => {
+            say!("control: {url}");
+            say!("control token: {}", cluster.control_token);
+        }
+        None => say!("control: none"),
+    }
+    if let Some(syslog) = &args.syslog {
+        say!("syslog: udp://{syslog}");
+    }
+    if let Some(relay) = &args.smtp_relay {
+        say!("smtp relay: {relay} (from {})", args.mail_from);
+    }
+    if let Some(path) = &args.policies {
+        say!("policies: {}", path.display());
+    }
     say!("site id: {}", args.site_id);
     say!("wire profile: {profile_line}");
     if let Some(first) = cluster.node_urls.first() {

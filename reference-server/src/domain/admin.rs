@@ -11,8 +11,9 @@ use super::log::{LogEntry, LogLine, texts};
 use super::outbox::{OutboxMessage, TransportRole};
 use super::policy::{Policies, PolicyError, ProvisionMessage};
 use super::site::{complete_url, provision_url};
-use super::users::{Transport, User, UserError, UserSpec};
-use super::{AdminError, Core, SelfProvisionError, State, UserRecord};
+use super::taps::MailRecord;
+use super::users::{Transport, TransportKind, User, UserError, UserSpec};
+use super::{AdminError, Core, Origin, SelfProvisionError, State, UserRecord};
 use crate::defects::Defect;
 
 /// What the control API shows of a user: no PIN, no device id, no strings.
@@ -134,33 +135,39 @@ impl Core {
         Ok(policies)
     }
 
-    /// PC-1, PC-2: the administrator's Reprovision action on node `node`. The code goes to
-    /// the user's transport only; the caller gets proof of delivery, not the code.
-    pub fn admin_reprovision(&self, node: u16, username: &str) -> Result<IssuedCode, AdminError> {
-        self.check_node(node)?;
+    /// PC-1, PC-2: the administrator's Reprovision action on node `origin`. The code goes
+    /// to the user's transport only; the caller gets proof of delivery, not the code.
+    pub fn admin_reprovision(
+        &self,
+        origin: impl Into<Origin>,
+        username: &str,
+    ) -> Result<IssuedCode, AdminError> {
+        let origin = origin.into();
+        self.check_node(origin.node)?;
         let mut state = self.lock();
         if !state.users.contains_key(username) {
             return Err(UserError::NotFound(username.to_string()).into());
         }
         let issued = self
-            .issue_code(&mut state, node, username)
+            .issue_code(&mut state, origin, username)
             .map_err(|which| AdminError::NoTransport(username.to_string(), which))?;
         // LOG-2 follows LOG-1: the code exists before the console says the user can use it.
         self.log(
             &mut state,
-            node,
+            origin,
             LogLine::Log2,
             texts::can_reprovision(username),
         );
         Ok(issued)
     }
 
-    /// SP-1: a self-provision request from `/reset/provision.jsp` on node `node`.
+    /// SP-1: a self-provision request from `/reset/provision.jsp` on node `origin`.
     pub fn self_provision(
         &self,
-        node: u16,
+        origin: impl Into<Origin>,
         username: &str,
     ) -> Result<SelfProvisionOutcome, SelfProvisionError> {
+        let origin = origin.into();
         let mut state = self.lock();
         let allowed = state.policies.self_reset.allow_self_provision
             || self.has_defect(Defect::SelfProvisionIgnoresPolicy);
@@ -170,7 +177,7 @@ impl Core {
         if !state.users.contains_key(username) {
             return Ok(SelfProvisionOutcome::UnknownUser);
         }
-        self.issue_code(&mut state, node, username)
+        self.issue_code(&mut state, origin, username)
             .map(SelfProvisionOutcome::Sent)
             .map_err(|_| SelfProvisionError::NoTransport)
     }
@@ -180,9 +187,10 @@ impl Core {
     fn issue_code(
         &self,
         state: &mut State,
-        node: u16,
+        origin: Origin,
         username: &str,
     ) -> Result<IssuedCode, &'static str> {
+        let node = origin.node;
         let policy = state.policies.self_reset.clone();
         let numeric = state.policies.mobile_client.provision_number_numeric;
         let (role, transport) = {
@@ -225,7 +233,7 @@ impl Core {
                 self.has_defect(Defect::NewCodeKeepsOld),
             );
         }
-        self.log(state, node, LogLine::Log1, texts::code_created(username));
+        self.log(state, origin, LogLine::Log1, texts::code_created(username));
 
         let site = self.own_site(&state.sites);
         let url = match policy.provision_message {
@@ -257,10 +265,18 @@ impl Core {
         };
         self.log(
             state,
-            node,
+            origin,
             LogLine::Log3,
             texts::message_queued(username, &transport.destination),
         );
+        if transport.kind == TransportKind::Email && self.taps().mails() {
+            self.taps().mail(MailRecord {
+                node,
+                username: username.to_string(),
+                to: transport.destination.clone(),
+                body: body.clone(),
+            });
+        }
         let message_seq = state.outbox.deliver(OutboxMessage {
             seq: 0,
             node,
@@ -275,7 +291,7 @@ impl Core {
         });
         self.log(
             state,
-            node,
+            origin,
             LogLine::Log4,
             texts::message_sent(username, &transport.destination),
         );
@@ -301,7 +317,7 @@ impl Core {
         }
     }
 
-    /// Back to the start: the initial users (no devices), default policies, no codes,
+    /// Back to the start: the initial users (no devices), the configured policies, no codes,
     /// empty log and outbox. The clock and sequence numbers keep going.
     pub fn reset(&self) -> Result<(), AdminError> {
         let mut state = self.lock();
@@ -315,7 +331,7 @@ impl Core {
             }
         }
         state.initial_users = initial;
-        state.policies = Policies::default();
+        state.policies = self.config().policies.clone();
         for store in &mut state.sessions {
             store.clear();
         }

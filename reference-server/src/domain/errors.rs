@@ -1,6 +1,7 @@
 //! The refusals of the domain core, one enum per caller: the mobile app, an Agent-XML
 //! agent, and the administrator (control API). The HTTP layer maps each to its wire form.
 
+use super::policy::PolicyError;
 use super::users::UserError;
 
 /// Why a mobile request (provision, strings, token index) was refused.
@@ -46,6 +47,9 @@ pub enum AdminError {
     /// A node index outside 1..=N.
     #[error("node {0} does not exist (this server has {1} nodes)")]
     NoSuchNode(u16, u16),
+    /// Policies the console refuses (the configured ones at start).
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
 }
 
 /// Why a self-provision request was refused (SP-1).

@@ -1,6 +1,7 @@
 //! The server log: the exact texts LOG-1..LOG-9 of protocol.md §7, which rule each
-//! written line answers to ([`LogLine`]), and a bounded ring of entries, each stamped
-//! with a sequence number, the node and the clock time.
+//! written line answers to ([`LogLine`]) with its level and whether it names a client
+//! (SYS-1), and a bounded ring of entries, each stamped with a sequence number, the node
+//! and the clock time.
 
 use std::collections::VecDeque;
 
@@ -66,6 +67,30 @@ impl LogLine {
         }
     }
 
+    /// The level this line is written at (SYS-1's `<LEVEL>`): INFO for what went as
+    /// asked, WARN for a refusal of a client's request (wrong or spent code, unknown user
+    /// or device), ERROR for a failed Agent-XML request, which the text itself calls one.
+    /// [ASSUMED]: protocol.md names the levels, not which line uses which.
+    pub fn level(self) -> Level {
+        match self {
+            LogLine::Log1
+            | LogLine::Log2
+            | LogLine::Log3
+            | LogLine::Log4
+            | LogLine::Log5
+            | LogLine::Log9 => Level::Info,
+            LogLine::Log6 | LogLine::Log7 => Level::Warn,
+            LogLine::Log8 => Level::Error,
+        }
+    }
+
+    /// Whether the entry is written by the thread serving the request that caused it,
+    /// and so names that request's client (SYS-1). LOG-4 is written when the message
+    /// queue delivers, on its own thread, with no client.
+    pub fn names_client(self) -> bool {
+        !matches!(self, LogLine::Log4)
+    }
+
     /// The defect that drops this line. LOG-5 has none: its defect, wrong-log-text,
     /// writes a wrong text instead of no text.
     pub fn missing_defect(self) -> Option<Defect> {
@@ -79,6 +104,38 @@ impl LogLine {
             LogLine::Log7 => Some(Defect::Log7Missing),
             LogLine::Log8 => Some(Defect::Log8Missing),
             LogLine::Log9 => Some(Defect::Log9Missing),
+        }
+    }
+}
+
+/// A PINsafe log level (SYS-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Level {
+    /// `INFO`, syslog severity 6 (informational).
+    Info,
+    /// `WARN`, syslog severity 4 (warning).
+    Warn,
+    /// `ERROR`, syslog severity 3 (error).
+    Error,
+}
+
+impl Level {
+    /// `INFO`, `WARN` or `ERROR`, as a SYS-1 line spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Info => "INFO",
+            Level::Warn => "WARN",
+            Level::Error => "ERROR",
+        }
+    }
+
+    /// The syslog severity (RFC 5424 table 2).
+    pub fn severity(self) -> u8 {
+        match self {
+            Level::Info => 6,
+            Level::Warn => 4,
+            Level::Error => 3,
         }
     }
 }
@@ -312,6 +369,27 @@ mod tests {
             .filter(|d| d.name().ends_with("-missing") && d.breaks_label().starts_with("LOG-"))
             .collect();
         assert_eq!(dropping, named);
+    }
+
+    #[test]
+    fn levels_and_clients_per_line() {
+        let levels: Vec<&str> = LogLine::ALL.iter().map(|l| l.level().as_str()).collect();
+        assert_eq!(
+            levels,
+            [
+                "INFO", "INFO", "INFO", "INFO", "INFO", "WARN", "WARN", "ERROR", "INFO"
+            ]
+        );
+        let severities: Vec<u8> = [Level::Info, Level::Warn, Level::Error]
+            .iter()
+            .map(|l| l.severity())
+            .collect();
+        assert_eq!(severities, [6, 4, 3]);
+        let without_client: Vec<LogLine> = LogLine::ALL
+            .into_iter()
+            .filter(|l| !l.names_client())
+            .collect();
+        assert_eq!(without_client, [LogLine::Log4]);
     }
 
     #[test]

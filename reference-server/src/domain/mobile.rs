@@ -11,7 +11,7 @@ use super::log::{LogLine, texts};
 use super::log_text::LogText;
 use super::policy::StringType;
 use super::strings::{STRINGS_PER_DOWNLOAD, StringBook, otc_for, split_otc_input};
-use super::{AgentError, Core, MobileError, State};
+use super::{AgentError, Core, MobileError, Origin, State};
 use crate::defects::Defect;
 
 /// A successful strings download.
@@ -78,13 +78,13 @@ impl Core {
     fn bound_user(
         &self,
         state: &mut State,
-        node: u16,
+        origin: Origin,
         claim: Claim<'_>,
         node_local: bool,
     ) -> Result<Arc<str>, MobileError> {
-        let verdict = self.check_claim(state, node, claim, node_local);
+        let verdict = self.check_claim(state, origin.node, claim, node_local);
         if verdict.is_err() {
-            self.log(state, node, LogLine::Log7, LogText::MobileUnknownUser);
+            self.log(state, origin, LogLine::Log7, LogText::MobileUnknownUser);
         }
         verdict
     }
@@ -137,30 +137,30 @@ impl Core {
     /// bound to `username` (a user cannot fetch another person's strings).
     pub fn security_strings(
         &self,
-        node: u16,
+        origin: impl Into<Origin>,
         username: &str,
         device_id: &str,
     ) -> Result<StringsDownload, MobileError> {
-        self.download(node, Claim::UserAndDevice(username, device_id))
+        self.download(origin.into(), Claim::UserAndDevice(username, device_id))
     }
 
     /// SS-2, WIRE-3: a download for the user `device_id` is bound to, as the mobile wire
     /// asks with `<Id>` alone. An unbound or invented id is refused (DEV-2, LOG-7).
     pub fn device_security_strings(
         &self,
-        node: u16,
+        origin: impl Into<Origin>,
         device_id: &str,
     ) -> Result<StringsDownload, MobileError> {
-        self.download(node, Claim::Device(device_id))
+        self.download(origin.into(), Claim::Device(device_id))
     }
 
-    fn download(&self, node: u16, claim: Claim<'_>) -> Result<StringsDownload, MobileError> {
+    fn download(&self, origin: Origin, claim: Claim<'_>) -> Result<StringsDownload, MobileError> {
         let mut state = self.lock();
         // Copied out (no allocation) so the lock can go before the strings are written.
         let policy_type = state.policies.general.security_string_type;
         let mobile_items = state.policies.mobile_items();
         let node_local = self.has_defect(Defect::StringsNodeLocal);
-        let username = self.bound_user(&mut state, node, claim, node_local)?;
+        let username = self.bound_user(&mut state, origin, claim, node_local)?;
         let record = state
             .users
             .get_mut(&*username)
@@ -191,7 +191,7 @@ impl Core {
         };
         self.log(
             &mut state,
-            node,
+            origin,
             LogLine::Log9,
             LogText::StringsFetched(username),
         );
@@ -210,22 +210,26 @@ impl Core {
     /// must answer to `device_id`.
     pub fn token_index(
         &self,
-        node: u16,
+        origin: impl Into<Origin>,
         username: &str,
         device_id: &str,
     ) -> Result<u8, MobileError> {
-        self.next_index(node, Claim::UserAndDevice(username, device_id))
+        self.next_index(origin.into(), Claim::UserAndDevice(username, device_id))
     }
 
     /// TokenIndex by username alone (the mobile wire): the index of the next unused
     /// string of the device currently bound to `username`.
-    pub fn user_token_index(&self, node: u16, username: &str) -> Result<u8, MobileError> {
-        self.next_index(node, Claim::User(username))
+    pub fn user_token_index(
+        &self,
+        origin: impl Into<Origin>,
+        username: &str,
+    ) -> Result<u8, MobileError> {
+        self.next_index(origin.into(), Claim::User(username))
     }
 
-    fn next_index(&self, node: u16, claim: Claim<'_>) -> Result<u8, MobileError> {
+    fn next_index(&self, origin: Origin, claim: Claim<'_>) -> Result<u8, MobileError> {
         let mut state = self.lock();
-        let username = self.bound_user(&mut state, node, claim, false)?;
+        let username = self.bound_user(&mut state, origin, claim, false)?;
         state
             .users
             .get(&*username)
@@ -239,15 +243,16 @@ impl Core {
     /// authenticates once; strings invalidated by SS-1 or replaced by SS-4 never do.
     pub fn agent_login(
         &self,
-        node: u16,
+        origin: impl Into<Origin>,
         username: &str,
         otc_input: &str,
     ) -> Result<(), AgentError> {
+        let origin = origin.into();
         let mut state = self.lock();
         let Some(record) = state.users.get_mut(username) else {
             self.log(
                 &mut state,
-                node,
+                origin,
                 LogLine::Log8,
                 texts::agent_unknown_user(username),
             );

@@ -14,12 +14,14 @@ pub mod errors;
 pub mod log;
 pub(crate) mod log_text;
 pub mod mobile;
+pub mod origin;
 pub mod outbox;
 pub mod policy;
 pub mod provision;
 pub mod site;
 pub(crate) mod string_chars;
 pub mod strings;
+pub mod taps;
 pub mod users;
 
 use std::collections::HashMap;
@@ -32,9 +34,11 @@ use device_index::DeviceIndex;
 use devices::Device;
 use log::{Log, LogLine};
 use log_text::LogText;
+pub use origin::Origin;
 use outbox::Outbox;
 use policy::Policies;
 use site::SiteRecord;
+use taps::{LogRecord, Taps};
 use users::{User, UserSpec};
 
 pub use errors::{AdminError, AgentError, MobileError, SelfProvisionError};
@@ -60,6 +64,9 @@ pub struct CoreConfig {
     pub defects: DefectSet,
     /// Log entries kept.
     pub log_capacity: usize,
+    /// The policies at start and after a reset (`serve --policies`); checked like a
+    /// control API change when the core is made.
+    pub policies: Policies,
 }
 
 impl Default for CoreConfig {
@@ -71,6 +78,7 @@ impl Default for CoreConfig {
             agent_secret: "swivel-harness-secret".to_string(),
             defects: DefectSet::none(),
             log_capacity: 100_000,
+            policies: Policies::default(),
         }
     }
 }
@@ -107,6 +115,7 @@ struct Shared {
     state: OwnLines<Mutex<State>>,
     clock: SharedClock,
     config: CoreConfig,
+    taps: Taps,
 }
 
 /// Puts the lock and the state it guards on cache lines of their own (128 bytes: the
@@ -131,18 +140,31 @@ impl std::fmt::Debug for Core {
 }
 
 impl Core {
-    /// A server with `initial_users`, default policies and an empty log.
+    /// A server with `initial_users`, the configured policies and an empty log.
     pub fn new(
         config: CoreConfig,
         clock: SharedClock,
         initial_users: Vec<UserSpec>,
     ) -> Result<Self, AdminError> {
+        Self::with_taps(config, clock, initial_users, Taps::default())
+    }
+
+    /// [`Core::new`], with every log entry and e-mail also handed to `taps`.
+    pub fn with_taps(
+        config: CoreConfig,
+        clock: SharedClock,
+        initial_users: Vec<UserSpec>,
+        taps: Taps,
+    ) -> Result<Self, AdminError> {
         let nodes = config.nodes.max(1);
         let config = CoreConfig { nodes, ..config };
+        config
+            .policies
+            .validate(!config.defects.has(Defect::ValidityRangeUnchecked))?;
         let state = State {
             users: FastMap::default(),
             devices: DeviceIndex::default(),
-            policies: Policies::default(),
+            policies: config.policies.clone(),
             sessions: (0..=nodes).map(|_| CodeStore::default()).collect(),
             log: Log::new(config.log_capacity),
             outbox: Outbox::default(),
@@ -155,6 +177,7 @@ impl Core {
                 state: OwnLines(Mutex::new(state)),
                 clock,
                 config,
+                taps,
             }),
         };
         {
@@ -225,13 +248,24 @@ impl Core {
         }
     }
 
-    /// Appends a log line of rule `line`, stamped with `node` and the clock. The one
-    /// place the `log-N-missing` defects act: with the line's defect on, nothing is
-    /// written and everything else the caller does goes on unchanged.
+    /// The taps' counters (syslog and SMTP outlets).
+    pub fn tap_stats(&self) -> taps::TapStats {
+        self.shared.taps.counters().stats()
+    }
+
+    /// The taps, for the parts of the core that deliver mail.
+    pub(crate) fn taps(&self) -> &Taps {
+        &self.shared.taps
+    }
+
+    /// Appends a log line of rule `line`, stamped with the origin's node and the clock,
+    /// and hands it to the syslog tap with the origin's client where the line names one.
+    /// The one place the `log-N-missing` defects act: with the line's defect on, nothing
+    /// is written and everything else the caller does goes on unchanged.
     pub(crate) fn log(
         &self,
         state: &mut State,
-        node: u16,
+        origin: Origin,
         line: LogLine,
         text: impl Into<LogText>,
     ) {
@@ -239,7 +273,18 @@ impl Core {
             return;
         }
         let now = self.now();
-        state.log.keep(node, now, text.into());
+        let text = text.into();
+        let taps = &self.shared.taps;
+        if taps.logs() {
+            taps.log(LogRecord {
+                node: origin.node,
+                at_ms: now,
+                line,
+                client: origin.client.filter(|_| line.names_client()),
+                text: text.clone(),
+            });
+        }
+        state.log.keep(origin.node, now, text);
     }
 }
 

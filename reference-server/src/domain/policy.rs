@@ -132,6 +132,17 @@ pub enum PolicyError {
     BadCompleteUrlBase(String),
 }
 
+impl PolicyError {
+    /// The policy it refuses, as `<group>.<field>` (the key of the control API's JSON
+    /// and of a `serve --policies` file).
+    pub fn key(&self) -> &'static str {
+        match self {
+            PolicyError::ValidityOutOfRange(_) => "self_reset.provision_code_validity_secs",
+            PolicyError::BadCompleteUrlBase(_) => "self_reset.complete_url_base",
+        }
+    }
+}
+
 impl Policies {
     /// Checks a proposed policy set as the console does (PC-3). `range_checked` is false
     /// only under the validity-range-unchecked defect.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use super::devices::{Device, DeviceId};
 use super::log::{LogLine, texts};
 use super::log_text::LogText;
-use super::{Core, MobileError, State};
+use super::{Core, MobileError, Origin, State};
 use crate::clock::Millis;
 use crate::defects::Defect;
 
@@ -33,7 +33,7 @@ pub struct ProvisionRequest {
 /// A code that passed the check, waiting for its commit.
 #[derive(Debug)]
 pub struct ProvisionTicket {
-    node: u16,
+    origin: Origin,
     username: String,
     code: String,
     device_info: Option<String>,
@@ -52,7 +52,7 @@ pub struct Provisioned {
 
 /// What a commit is given.
 struct Commit<'a> {
-    node: u16,
+    origin: Origin,
     username: &'a str,
     /// The user's name as the repository holds it, when the check found it.
     name: Option<Arc<str>>,
@@ -76,21 +76,22 @@ impl Core {
     /// [`Core::provision_commit`], with the gap between them.
     pub fn provision(
         &self,
-        node: u16,
+        origin: impl Into<Origin>,
         request: &ProvisionRequest,
     ) -> Result<Provisioned, MobileError> {
+        let origin = origin.into();
         if self.provision_is_racy() {
-            let ticket = self.provision_check(node, request)?;
+            let ticket = self.provision_check(origin, request)?;
             return self.provision_commit(ticket);
         }
         let now = self.now();
         // Made before the lock is taken, to hold it for less time; a refused request
         // wastes one.
-        let device = Box::new(Device::new(node));
+        let device = Box::new(Device::new(origin.node));
         let mut state = self.lock();
-        self.touch(&state, node, &request.username, device.id());
+        self.touch(&state, origin.node, &request.username, device.id());
         let (name, consumed) =
-            match self.check_locked(&mut state, node, &request.username, &request.code, now) {
+            match self.check_locked(&mut state, origin, &request.username, &request.code, now) {
                 Ok(checked) => checked,
                 Err(e) => {
                     let evicted = state.log.take_evicted();
@@ -102,7 +103,7 @@ impl Core {
         let committed = self.commit_locked(
             &mut state,
             Commit {
-                node,
+                origin,
                 username: &request.username,
                 name,
                 unconsumed: (!consumed).then_some(request.code.as_str()),
@@ -134,16 +135,17 @@ impl Core {
     /// First half of a provision: the user, SS-1 invalidation, and the code.
     pub fn provision_check(
         &self,
-        node: u16,
+        origin: impl Into<Origin>,
         request: &ProvisionRequest,
     ) -> Result<ProvisionTicket, MobileError> {
+        let origin = origin.into();
         let now = self.now();
         let mut state = self.lock();
         let (_, consumed) =
-            self.check_locked(&mut state, node, &request.username, &request.code, now)?;
+            self.check_locked(&mut state, origin, &request.username, &request.code, now)?;
         drop(state);
         Ok(ProvisionTicket {
-            node,
+            origin,
             username: request.username.clone(),
             code: request.code.clone(),
             device_info: request.device_info.clone(),
@@ -153,12 +155,12 @@ impl Core {
 
     /// Second half: consume (if the check did not), bind a fresh device (DEV-1), log LOG-5.
     pub fn provision_commit(&self, ticket: ProvisionTicket) -> Result<Provisioned, MobileError> {
-        let device = Box::new(Device::new(ticket.node));
+        let device = Box::new(Device::new(ticket.origin.node));
         let mut state = self.lock();
         let committed = self.commit_locked(
             &mut state,
             Commit {
-                node: ticket.node,
+                origin: ticket.origin,
                 username: &ticket.username,
                 name: None,
                 unconsumed: (!ticket.consumed).then_some(ticket.code.as_str()),
@@ -175,7 +177,7 @@ impl Core {
     fn check_locked(
         &self,
         state: &mut State,
-        node: u16,
+        origin: Origin,
         username: &str,
         code: &str,
         now: Millis,
@@ -185,7 +187,7 @@ impl Core {
             if self.has_defect(Defect::UnknownUserAccepted) {
                 return Ok((None, true));
             }
-            self.log(state, node, LogLine::Log7, LogText::MobileUnknownUser);
+            self.log(state, origin, LogLine::Log7, LogText::MobileUnknownUser);
             return Err(MobileError::UnknownUser);
         };
         let name = Arc::clone(name);
@@ -200,7 +202,7 @@ impl Core {
             device.previous_book = None;
         }
 
-        let store = self.store_of(node);
+        let store = self.store_of(origin.node);
         let found = state.sessions[store].find(
             username,
             code,
@@ -214,7 +216,7 @@ impl Core {
             if !self.has_defect(Defect::FailedAttemptKeepsCode) {
                 state.sessions[store].discard(username);
             }
-            self.log(state, node, LogLine::Log6, LogText::ProvisionFailed(name));
+            self.log(state, origin, LogLine::Log6, LogText::ProvisionFailed(name));
             return Err(MobileError::ProvisionFailure);
         }
         if self.provision_is_racy() {
@@ -234,7 +236,7 @@ impl Core {
         commit: Commit<'_>,
     ) -> Result<Committed, MobileError> {
         let Commit {
-            node,
+            origin,
             username,
             name,
             unconsumed,
@@ -242,7 +244,7 @@ impl Core {
             mut device,
         } = commit;
         if let Some(code) = unconsumed {
-            let store = self.store_of(node);
+            let store = self.store_of(origin.node);
             state.sessions[store].redeem(username, code, false);
         }
         let policies = state.policies.mobile_items();
@@ -271,18 +273,18 @@ impl Core {
                 state.devices.bind(&name, &device);
                 record.device = Some(device);
                 let text = self.provisioned_text(username, Some(name), log_device, device_info);
-                self.log(state, node, LogLine::Log5, text);
+                self.log(state, origin, LogLine::Log5, text);
                 id
             }
             // Deleted between check and commit, or the unknown-user defect: hand out an
             // id that nothing is bound to.
             _ if self.has_defect(Defect::UnknownUserAccepted) => {
                 let text = self.provisioned_text(username, None, log_device, device_info);
-                self.log(state, node, LogLine::Log5, text);
+                self.log(state, origin, LogLine::Log5, text);
                 DeviceId::random()
             }
             _ => {
-                self.log(state, node, LogLine::Log7, LogText::MobileUnknownUser);
+                self.log(state, origin, LogLine::Log7, LogText::MobileUnknownUser);
                 return Err(MobileError::UnknownUser);
             }
         };

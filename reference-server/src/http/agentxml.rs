@@ -13,10 +13,11 @@ use axum::response::{IntoResponse, Response};
 
 use super::NodeState;
 use super::body::read_body;
+use super::client::Client;
 use super::reply_buffer;
 use crate::defects::{Defect, SLOW_STRINGS_DELAY};
-use crate::domain::MobileError;
 use crate::domain::provision::ProvisionRequest;
+use crate::domain::{MobileError, Origin};
 use crate::wire::{Action, ErrorCode, PolicyItem, SasRequest, SasResponse, XmlError};
 
 /// The race window the non-atomic-redemption defect opens between check and commit.
@@ -43,6 +44,7 @@ fn xml_reply(node: &NodeState, status: StatusCode, reply: &SasResponse) -> Respo
 pub async fn agent_xml(State(node): State<NodeState>, request: Request) -> Response {
     let limits = &node.limits;
     let (parts, body) = request.into_parts();
+    let origin = Client::of(&parts).at(&node);
     let bytes = match read_body(
         &parts.headers,
         body,
@@ -61,7 +63,7 @@ pub async fn agent_xml(State(node): State<NodeState>, request: Request) -> Respo
     let request_id = request
         .get(&node.wire.names().request_id)
         .map(str::to_string);
-    let reply = match dispatch(&node, &request).await {
+    let reply = match dispatch(&node, origin, &request).await {
         Ok(reply) | Err(reply) => reply,
     };
     xml_reply(&node, StatusCode::OK, &reply.with_request_id(request_id))
@@ -86,7 +88,11 @@ fn mobile_fail(e: MobileError) -> SasResponse {
     SasResponse::fail(ErrorCode::of_mobile(&e), e.to_string())
 }
 
-async fn dispatch(node: &NodeState, request: &SasRequest) -> Result<SasResponse, SasResponse> {
+async fn dispatch(
+    node: &NodeState,
+    origin: Origin,
+    request: &SasRequest,
+) -> Result<SasResponse, SasResponse> {
     let wire = &*node.wire;
     let names = wire.names();
     let action_name = request.require(&names.action).map_err(bad_request)?;
@@ -112,9 +118,9 @@ async fn dispatch(node: &NodeState, request: &SasRequest) -> Result<SasResponse,
     }
     match action {
         Action::Ping => Ok(SasResponse::pass()),
-        Action::Provision => provision(node, request).await,
+        Action::Provision => provision(node, origin, request).await,
         Action::SecurityStrings => {
-            let reply = security_strings(node, request);
+            let reply = security_strings(node, origin, request);
             // The reply is computed and every lock released; only then the wait.
             if node.core.config().defects.has(Defect::SlowStrings) {
                 tokio::time::sleep(SLOW_STRINGS_DELAY).await;
@@ -125,7 +131,7 @@ async fn dispatch(node: &NodeState, request: &SasRequest) -> Result<SasResponse,
             let username = request.require(&names.username).map_err(bad_request)?;
             let otc = request.require(&names.otc).map_err(bad_request)?;
             node.core
-                .agent_login(node.node, username, otc)
+                .agent_login(origin, username, otc)
                 .map(|()| SasResponse::pass())
                 .map_err(|e| SasResponse::fail(ErrorCode::of_agent(&e), e.to_string()))
         }
@@ -134,7 +140,7 @@ async fn dispatch(node: &NodeState, request: &SasRequest) -> Result<SasResponse,
 
 /// SS-2, WIRE-3: `<Id>` alone names the user where the wire allows it; a `<Username>`
 /// beside it must be the user the device is bound to. Answers PASS or FAIL alike.
-fn security_strings(node: &NodeState, request: &SasRequest) -> SasResponse {
+fn security_strings(node: &NodeState, origin: Origin, request: &SasRequest) -> SasResponse {
     let wire = &*node.wire;
     let names = wire.names();
     let username = if wire.strings_username() {
@@ -150,8 +156,8 @@ fn security_strings(node: &NodeState, request: &SasRequest) -> SasResponse {
         Err(e) => return bad_request(e),
     };
     let download = match username {
-        Some(username) => node.core.security_strings(node.node, username, device),
-        None => node.core.device_security_strings(node.node, device),
+        Some(username) => node.core.security_strings(origin, username, device),
+        None => node.core.device_security_strings(origin, device),
     };
     match download {
         Ok(download) => {
@@ -164,7 +170,11 @@ fn security_strings(node: &NodeState, request: &SasRequest) -> SasResponse {
     }
 }
 
-async fn provision(node: &NodeState, request: &SasRequest) -> Result<SasResponse, SasResponse> {
+async fn provision(
+    node: &NodeState,
+    origin: Origin,
+    request: &SasRequest,
+) -> Result<SasResponse, SasResponse> {
     let names = node.wire.names();
     let req = ProvisionRequest {
         username: request
@@ -180,12 +190,12 @@ async fn provision(node: &NodeState, request: &SasRequest) -> Result<SasResponse
     let done = if node.core.provision_is_racy() {
         let ticket = node
             .core
-            .provision_check(node.node, &req)
+            .provision_check(origin, &req)
             .map_err(mobile_fail)?;
         tokio::time::sleep(RACE_WINDOW).await;
         node.core.provision_commit(ticket)
     } else {
-        node.core.provision(node.node, &req)
+        node.core.provision(origin, &req)
     }
     .map_err(mobile_fail)?;
     let mut reply = SasResponse::pass();

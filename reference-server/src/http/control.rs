@@ -118,7 +118,9 @@ fn admin_error(e: AdminError) -> Response {
         AdminError::User(UserError::Exists(_)) | AdminError::NoTransport(..) => {
             StatusCode::CONFLICT
         }
-        AdminError::User(_) | AdminError::NoSuchNode(..) => StatusCode::BAD_REQUEST,
+        AdminError::User(_) | AdminError::NoSuchNode(..) | AdminError::Policy(_) => {
+            StatusCode::BAD_REQUEST
+        }
     };
     error(status, e.to_string())
 }

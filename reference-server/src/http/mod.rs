@@ -1,11 +1,13 @@
 //! HTTP faces of the reference server. [`node_router`] is one Swivel node speaking its
-//! wire ([`ServerWire`], from the wire profile): Agent-XML, TokenIndex, self-service and
-//! QR under the contexts `pinsafe`, `proxy` and `sentry`, plus the SSD lookup and the
+//! wire ([`ServerWire`], from the wire profile): Agent-XML, Admin XML, TokenIndex,
+//! self-service and QR under the contexts `pinsafe`, `proxy` and `sentry`, plus the SSD lookup and the
 //! complete-URL landing page at the root ([`routes`] plans where).
 //! [`control::control_router`] is the harness's JSON control API on its own listener.
 
+pub mod admin_xml;
 pub mod agentxml;
 pub mod body;
+pub mod client;
 pub mod control;
 mod node_state;
 pub mod portal;
@@ -64,6 +66,7 @@ pub fn node_router(
         for endpoint in endpoints {
             methods = match endpoint {
                 Endpoint::AgentXml => methods.post(agentxml::agent_xml),
+                Endpoint::AdminXml => methods.post(admin_xml::admin_xml),
                 Endpoint::TokenIndex => methods.get(token_index::token_index),
                 Endpoint::SelfProvision => methods
                     .get(portal::self_provision_form)

@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::body::read_body;
+use super::client::Client;
 use super::qr::qr_png;
 use super::{NodeState, html_escape};
 use crate::defects::Defect;
@@ -44,6 +45,7 @@ pub async fn self_provision_form(State(node): State<NodeState>) -> Html<String> 
 /// `POST <base><paths.self_provision>` with `<username field>=<u>` (form-encoded).
 pub async fn self_provision_submit(
     State(node): State<NodeState>,
+    client: Client,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -72,7 +74,7 @@ pub async fn self_provision_submit(
         )
             .into_response();
     };
-    match node.core.self_provision(node.node, username) {
+    match node.core.self_provision(client.at(&node), username) {
         Err(SelfProvisionError::NotAllowed) => (
             StatusCode::FORBIDDEN,
             Html(page(

@@ -1,4 +1,4 @@
-//! Where a node answers, from its wire: the profile's Agent-XML, TokenIndex,
+//! Where a node answers, from its wire: the profile's Agent-XML, Admin XML, TokenIndex,
 //! self-service and QR paths under each context (`/pinsafe`, `/proxy`, `/sentry`), the
 //! SSD lookup at the server root (at `/ssd/lookup` under the ssd-old-path defect) and the
 //! complete-URL landing page. Paths come from a data file, so the plan is checked before
@@ -19,6 +19,8 @@ pub const COMPLETE_LANDING: &str = "/smc/complete/{site}/{user}/{code}";
 pub enum Endpoint {
     /// `POST <context><paths.agent_xml>`.
     AgentXml,
+    /// `POST <context><admin.path>` (users of a real server, protocol.md §12).
+    AdminXml,
     /// `GET <context><paths.token_index>`.
     TokenIndex,
     /// `GET` (form) and `POST` (submit) `<context><paths.self_provision>`.
@@ -35,7 +37,7 @@ impl Endpoint {
     /// The HTTP methods it answers.
     pub fn methods(self) -> &'static [&'static str] {
         match self {
-            Endpoint::AgentXml => &["POST"],
+            Endpoint::AgentXml | Endpoint::AdminXml => &["POST"],
             Endpoint::SelfProvision => &["GET", "POST"],
             Endpoint::TokenIndex
             | Endpoint::QrCode
@@ -48,6 +50,7 @@ impl Endpoint {
     pub fn part(self) -> &'static str {
         match self {
             Endpoint::AgentXml => "paths.agent_xml",
+            Endpoint::AdminXml => "admin.path",
             Endpoint::TokenIndex => "paths.token_index",
             Endpoint::SelfProvision => "paths.self_provision",
             Endpoint::QrCode => "paths.qr_code",
@@ -104,6 +107,7 @@ pub fn plan(wire: &ServerWire) -> Result<RoutePlan, RouteError> {
     for context in CONTEXTS {
         for (endpoint, path) in [
             (Endpoint::AgentXml, &paths.agent_xml),
+            (Endpoint::AdminXml, &wire.admin().path),
             (Endpoint::TokenIndex, &paths.token_index),
             (Endpoint::SelfProvision, &paths.self_provision),
             (Endpoint::QrCode, &paths.qr_code),
@@ -173,6 +177,7 @@ mod tests {
         for context in CONTEXTS {
             for tail in [
                 "/AgentXML",
+                "/AdminXML",
                 "/TokenIndex",
                 "/reset/provision.jsp",
                 "/userportal/getQRCode",
@@ -186,7 +191,7 @@ mod tests {
         assert!(paths.contains(&"/ssdserver/getServerDetails"));
         assert!(!paths.contains(&"/ssd/lookup"));
         assert!(paths.contains(&COMPLETE_LANDING));
-        assert_eq!(paths.len(), 3 * 4 + 2);
+        assert_eq!(paths.len(), 3 * 5 + 2);
     }
 
     #[test]

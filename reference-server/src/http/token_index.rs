@@ -13,22 +13,25 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::NodeState;
+use super::client::Client;
 use crate::domain::MobileError;
 use crate::wire::ErrorCode;
 
 /// `GET <base><paths.token_index>`.
 pub async fn token_index(
     State(node): State<NodeState>,
+    client: Client,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let wire = &*node.wire;
     let paths = wire.paths();
     let username = params.get(&paths.token_index_username_param);
     let id = params.get(&paths.token_index_id_param);
+    let origin = client.at(&node);
     let answer = match (username, id) {
-        (Some(username), Some(id)) => node.core.token_index(node.node, username, id),
+        (Some(username), Some(id)) => node.core.token_index(origin, username, id),
         (Some(username), None) if !wire.token_index_id() => {
-            node.core.user_token_index(node.node, username)
+            node.core.user_token_index(origin, username)
         }
         _ => {
             let required = if wire.token_index_id() {

@@ -12,8 +12,10 @@
 //! - [`spellings`]: canonical error names ↔ wire spellings.
 //! - [`validate`]: load-time checks and [`ProfileError`].
 //! - [`mail`]: the optional `[mail]` extraction patterns (code, Provision URL, QR payload).
+//! - [`admin`]: the optional `[admin]` section, how Admin XML is spelled (users, §12).
 //! - [`builtin`]: the embedded profiles.
 
+pub mod admin;
 pub mod builtin;
 pub mod mail;
 pub mod parts;
@@ -27,6 +29,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use admin::AdminSection;
 pub use mail::MailSection;
 pub use parts::{
     ActionAliases, Actions, Elements, Paths, Policies, Requests, Results, Ssd, StringsLayout,
@@ -105,6 +108,10 @@ pub struct WireProfile {
     /// back to [`MailSection::default`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mail: Option<MailSection>,
+    /// How Admin XML (users of a real server, protocol.md §12) is spelled; optional like
+    /// `[mail]` ([`WireProfile::admin_section`] falls back to [`AdminSection::default`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin: Option<AdminSection>,
     /// Evidence per part (`paths.token_index`) or per section (`elements`); a part's own
     /// label wins over its section's.
     pub evidence: BTreeMap<String, Evidence>,
@@ -115,7 +122,7 @@ pub struct WireProfile {
 
 impl WireProfile {
     /// The sections an evidence key may name as a whole.
-    pub const SECTIONS: [&'static str; 11] = [
+    pub const SECTIONS: [&'static str; 12] = [
         "paths",
         "requests",
         "elements",
@@ -127,6 +134,7 @@ impl WireProfile {
         "policies",
         "ssd",
         "mail",
+        "admin",
     ];
 
     /// A built-in profile by name (see [`builtin::NAMES`]).
@@ -175,7 +183,7 @@ impl WireProfile {
 
     /// Every part as `(key, value)`: `version`, then `<section>.<field>` for each
     /// section of [`WireProfile::SECTIONS`] (`errors.<CANONICAL>` for errors; `mail.*`
-    /// only when the profile has a `[mail]` section).
+    /// and `admin.*` only when the profile has that section).
     pub fn parts(&self) -> Vec<(String, String)> {
         let mut parts = vec![("version".to_string(), self.version.clone())];
         let errors = self
@@ -200,6 +208,13 @@ impl WireProfile {
                 self.mail
                     .as_ref()
                     .map(MailSection::entries)
+                    .unwrap_or_default(),
+            ),
+            (
+                "admin",
+                self.admin
+                    .as_ref()
+                    .map(AdminSection::entries)
                     .unwrap_or_default(),
             ),
         ];
@@ -242,6 +257,12 @@ impl WireProfile {
     /// profile has none.
     pub fn mail_patterns(&self) -> MailSection {
         self.mail.clone().unwrap_or_default()
+    }
+
+    /// The `[admin]` section, or the default shape (protocol.md §12) when the profile
+    /// has none.
+    pub fn admin_section(&self) -> AdminSection {
+        self.admin.clone().unwrap_or_default()
     }
 
     /// The canonical name of a wire error spelling (unknown spellings pass through).

@@ -260,7 +260,10 @@ fn xml_name_production() {
 
 #[test]
 fn equal_pass_and_fail_are_refused() {
-    let (_, field, _) = invalid(&edited("fail = \"FAIL\"", "fail = \"PASS\""));
+    let (_, field, _) = invalid(&edited(
+        "[results]\npass = \"PASS\"\nfail = \"FAIL\"",
+        "[results]\npass = \"PASS\"\nfail = \"PASS\"",
+    ));
     assert_eq!(field, "results.fail");
 }
 

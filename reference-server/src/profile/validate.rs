@@ -97,6 +97,9 @@ pub(super) fn check(profile: &WireProfile) -> Result<(), (String, String)> {
     if let Some(mail) = &profile.mail {
         mail.check()?;
     }
+    if let Some(admin) = &profile.admin {
+        admin.check()?;
+    }
     check_evidence(profile)
 }
 
@@ -176,7 +179,7 @@ fn check_evidence(profile: &WireProfile) -> Result<(), (String, String)> {
     Ok(())
 }
 
-fn problem(field: &str, what: &str) -> (String, String) {
+pub(super) fn problem(field: &str, what: &str) -> (String, String) {
     (field.to_string(), what.to_string())
 }
 
@@ -190,7 +193,7 @@ fn non_blank(field: &str, value: &str) -> Result<(), (String, String)> {
 
 /// Values compared with trimmed reply text (actions, results, error codes): surrounding
 /// whitespace or control characters could never match.
-fn check_token(field: &str, value: &str) -> Result<(), (String, String)> {
+pub(super) fn check_token(field: &str, value: &str) -> Result<(), (String, String)> {
     non_blank(field, value)?;
     if value.trim() != value {
         return Err(problem(field, "must not start or end with whitespace"));
@@ -201,7 +204,7 @@ fn check_token(field: &str, value: &str) -> Result<(), (String, String)> {
     Ok(())
 }
 
-fn check_path(field: &str, value: &str) -> Result<(), (String, String)> {
+pub(super) fn check_path(field: &str, value: &str) -> Result<(), (String, String)> {
     if !value.starts_with('/') {
         return Err((
             field.to_string(),
@@ -234,7 +237,7 @@ fn check_param(field: &str, value: &str) -> Result<(), (String, String)> {
     Ok(())
 }
 
-fn check_xml_name(field: &str, value: &str) -> Result<(), (String, String)> {
+pub(super) fn check_xml_name(field: &str, value: &str) -> Result<(), (String, String)> {
     if is_xml_name(value) {
         Ok(())
     } else {

@@ -1,13 +1,16 @@
 //! The accept loop: serves an axum `Router` over HTTP/1.1 on a `TcpListener`, optionally
 //! behind TLS, with a header-read timeout (against slowloris clients), a TLS handshake
 //! timeout, a cap on concurrent connections and graceful shutdown. Request bodies are not
-//! timed here; handlers read them with their own deadline.
+//! timed here; handlers read them with their own deadline. Every request carries its
+//! connection's peer address as axum's `ConnectInfo<SocketAddr>` extension, which is how
+//! log entries learn their client (SYS-1).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::ConnectInfo;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -15,6 +18,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
 
 /// How long live connections get to finish after shutdown before they are aborted.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -215,7 +219,13 @@ async fn drive<I>(ctx: &ConnContext, io: I, peer: SocketAddr, mut stop: watch::R
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
-    let service = TowerToHyperService::new(ctx.router.clone());
+    let router = ctx.router.clone().map_request(
+        move |mut request: axum::http::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            request
+        },
+    );
+    let service = TowerToHyperService::new(router);
     let conn = ctx.http.serve_connection(io, service);
     let mut conn = std::pin::pin!(conn);
     let result = tokio::select! {

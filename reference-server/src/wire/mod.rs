@@ -8,13 +8,17 @@
 //! - [`codes`]: canonical error codes and their wire spellings.
 //! - [`response`]: the Agent-XML reply writer.
 //! - [`ssd`]: the Site ID lookup's reply writer.
+//! - [`xml_tree`]: a bounded element tree for nested requests; [`admin`]: Admin XML
+//!   (users of a real server, protocol.md §12) read from it, and its replies.
 
+pub mod admin;
 pub mod codes;
 mod escape;
 pub mod request;
 pub mod response;
 pub mod server_wire;
 pub mod ssd;
+pub mod xml_tree;
 
 #[cfg(test)]
 mod tests;

@@ -82,6 +82,8 @@ pub enum XmlError {
     RepeatedElement(String),
     #[error("the root element has more than {limit} child elements")]
     TooManyElements { limit: usize },
+    #[error("elements are nested more than {limit} deep")]
+    TooDeep { limit: usize },
     #[error("value of element <{element}> is longer than {limit} bytes")]
     ValueTooLong { element: String, limit: usize },
     #[error(

@@ -10,7 +10,7 @@
 
 use crate::defects::{Defect, DefectSet};
 use crate::domain::mobile::StringsDownload;
-use crate::profile::{Paths, Policies, StringsLayout, WireProfile};
+use crate::profile::{AdminSection, Paths, Policies, StringsLayout, WireProfile};
 
 use super::codes::{ErrorCode, ErrorNames};
 use super::escape;
@@ -286,6 +286,7 @@ pub struct ServerWire {
     paths: Paths,
     ssd_path: Box<str>,
     ssd_id_param: Box<str>,
+    admin: AdminSection,
 }
 
 impl ServerWire {
@@ -324,12 +325,18 @@ impl ServerWire {
             paths: profile.paths.clone(),
             ssd_path: ssd_path.into(),
             ssd_id_param: profile.ssd.id_param.as_str().into(),
+            admin: profile.admin_section(),
         }
     }
 
     /// The wire of `profile` with no defect.
     pub fn faithful(profile: &WireProfile) -> Self {
         Self::new(profile, &DefectSet::none())
+    }
+
+    /// How Admin XML is spelled (the profile's `[admin]`, or the default shape).
+    pub fn admin(&self) -> &AdminSection {
+        &self.admin
     }
 
     /// The profile's name (`mobile-3.6`).
