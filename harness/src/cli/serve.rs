@@ -72,8 +72,9 @@ pub struct ServeArgs {
     /// Bearer token of the control API; default: a fresh random token, printed at start.
     #[arg(long, env = "SWIVEL_CONTROL_TOKEN")]
     control_token: Option<String>,
-    /// Start no control API at all, like a real Swivel server (protocol.md §12).
-    #[arg(long, conflicts_with = "control_bind")]
+    /// Start no control API at all, like a real Swivel server (protocol.md §12); the
+    /// --control-* options are then ignored.
+    #[arg(long)]
     no_control: bool,
     /// Policies at start (and after a reset): TOML in the control API's policies shape
     /// ([self_reset], [mobile_client], [general]), at top level or under [policies].

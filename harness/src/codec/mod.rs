@@ -10,7 +10,10 @@
 //! - `xml`: the hostile-input-safe reply reader; [`reply`]: what a reply says.
 //! - [`judge`]: reply → [`Outcome`] per call kind.
 //! - [`strings`]: the strings layout; [`otc`]: OTC-1; [`qr`]: reading QR images.
+//! - [`admin`]: Admin XML (users of a real server, protocol.md §12): request bodies
+//!   from the profile's `[admin]` section, replies read into per-user results.
 
+pub mod admin;
 pub mod call;
 pub mod judge;
 pub mod otc;

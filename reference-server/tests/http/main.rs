@@ -16,7 +16,10 @@
 //! - [`snapshots`]: insta snapshots of normalised replies, under both built-in profiles.
 //! - [`wire`]: the default wire `mobile-3.6` (WIRE-1..WIRE-6) and edited profiles.
 //! - [`agentxml`]: the important flows under the earlier spelling `agentxml-3.6`.
+//! - [`admin_xml`]: Admin XML (users of a real server, §12): create, provision, delete,
+//!   secrets, hostile bodies, reprovision per node; a server without a control API.
 
+mod admin_xml;
 mod agentxml;
 mod concurrency;
 mod control;
