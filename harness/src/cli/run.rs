@@ -147,6 +147,8 @@ async fn resolve_target(
             session_sharing: sharing,
             file: target_file,
             user_pool: args.user_pool.clone(),
+            ca_pem: args.remote.ca_cert_pem()?,
+            insecure: args.remote.insecure,
         };
         let spec = args
             .kind

@@ -85,6 +85,10 @@ pub struct SwivelInputs {
     pub file: Option<TargetFile>,
     /// `--user-pool`, if given.
     pub user_pool: Option<PathBuf>,
+    /// `--ca-cert`'s PEM, for Admin XML over HTTPS.
+    pub ca_pem: Option<Vec<u8>>,
+    /// `--insecure`.
+    pub insecure: bool,
 }
 
 impl TargetKindArgs {
@@ -129,6 +133,8 @@ impl TargetKindArgs {
             session_sharing,
             file,
             user_pool,
+            ca_pem,
+            insecure,
         } = inputs;
         if nodes.is_empty() {
             bail!(
@@ -136,11 +142,10 @@ impl TargetKindArgs {
             );
         }
         let file = file.unwrap_or_default();
-        let admin = self
-            .admin_secret
-            .clone()
-            .or(file.admin_secret.clone())
-            .map(|secret| AdminAccess { secret });
+        let admin = match self.admin_secret.clone().or(file.admin_secret.clone()) {
+            Some(secret) => Some(AdminAccess::new(secret, ca_pem.as_deref(), insecure)?),
+            None => None,
+        };
         let pool = match user_pool.or(file.user_pool.clone()) {
             Some(path) => Some(UserPool::read(&path)?),
             None => None,

@@ -126,7 +126,9 @@ pub async fn run_once(
         }
     };
     let mut run = CaseRun::new(case, &env, client);
-    let timed_out = tokio::time::timeout(case.timeout(), run.execute())
+    // Real waiting (a real server) adds to the case's own budget.
+    let allowance = case.timeout() + target.time_allowance(case);
+    let timed_out = tokio::time::timeout(allowance, run.execute())
         .await
         .is_err();
     if timed_out {
@@ -177,6 +179,10 @@ impl<'a> CaseRun<'a> {
                     return;
                 }
             }
+        }
+        if let Err(result) = self.apply_policies().await {
+            self.conclude(result);
+            return;
         }
         for decl in &self.case.users {
             if let Err(result) = self.create_user(decl).await {
@@ -264,6 +270,25 @@ impl<'a> CaseRun<'a> {
             transcript,
             duration,
         }
+    }
+
+    /// Puts the case's `policies` in force (or confirms a real server has them).
+    async fn apply_policies(&mut self) -> Result<(), StepResult> {
+        let (Some(policies), Some(backstage)) = (&self.case.policies, &self.env.backstage) else {
+            return Ok(());
+        };
+        let patch = serde_json::to_value(policies)
+            .map_err(|e| StepResult::Inconclusive(format!("scenario error: policies: {e}")))?;
+        backstage
+            .set_policies(patch.clone())
+            .await
+            .map_err(|e| StepResult::Inconclusive(format!("the case's policies: {e}")))?;
+        self.transcript.push(TranscriptEntry::Control {
+            step: 0,
+            action: "policies the case runs under".into(),
+            detail: patch.to_string(),
+        });
+        Ok(())
     }
 
     async fn create_user(&mut self, decl: &UserDecl) -> Result<(), StepResult> {

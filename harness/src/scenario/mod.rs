@@ -61,6 +61,13 @@ pub struct Case {
     /// Timeout in seconds.
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
+    /// The policies the case runs under, as a partial policy document (the control API's
+    /// shape): set before the first step where the harness sets policies; on a target
+    /// whose policies are stated (a real server's target file) they must already be so,
+    /// else the case is SKIPPED naming the policy. A case that relies on a default
+    /// (validity 600 s, self-provisioning off) says so here.
+    #[serde(default)]
+    pub policies: Option<toml::Table>,
     /// Capabilities the target must have beyond those the case's users and steps need
     /// (see [`Case::needs`]).
     #[serde(default)]

@@ -159,6 +159,9 @@ impl Case {
         if self.users.iter().any(|u| u.create) {
             capabilities.insert(Capability::Users);
         }
+        if self.policies.is_some() {
+            capabilities.insert(Capability::Policies);
+        }
         for step in &self.steps {
             capabilities.extend(step.action.needs(step));
         }

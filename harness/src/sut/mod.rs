@@ -116,6 +116,14 @@ impl TargetSpec {
         matches!(self, TargetSpec::Embedded { .. } | TargetSpec::Swivel(_))
     }
 
+    /// Time a case may take beyond its own timeout on this target (real waits).
+    pub fn time_allowance(&self, case: &Case) -> Duration {
+        match self {
+            TargetSpec::Swivel(spec) => swivel::time_allowance(spec, case),
+            _ => Duration::ZERO,
+        }
+    }
+
     /// What the target offers.
     pub fn offer(&self) -> Offer {
         match self {

@@ -1,17 +1,25 @@
 //! Admin XML (protocol.md §12) as the `swivel` target uses it: create and delete the
 //! users of a case, and the administrator's Reprovision, through an agent that acts as a
 //! repository. The request and reply shapes are the wire profile's `[admin]` section
-//! (ASSUMED until a capture confirms them), built and read by `codec::admin`; this module
-//! only sends them and turns each per-user result into a [`BackstageError`].
+//! (ASSUMED until a capture confirms them), written and read by [`AdminCodec`]; this
+//! module sends them and turns each per-user result into a [`BackstageError`].
+
+use std::time::Duration;
 
 use super::SwivelSpec;
-use crate::sut::backstage::{BackstageError, NewUser};
+use crate::codec::admin::{AdminCodec, AdminOutcome, AdminReply, AdminUser};
+use crate::sut::backstage::{BackstageError, NewTransport, NewUser};
 
-/// The secret of the repository agent Admin XML requests carry.
+/// Timeout of one Admin XML call.
+const ADMIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most reply bytes read.
+const MAX_REPLY_BYTES: usize = 1 << 20;
+
+/// The repository agent's secret and an HTTP client to reach Admin XML with.
 #[derive(Clone)]
 pub struct AdminAccess {
-    /// The agent's shared secret.
-    pub secret: String,
+    secret: String,
+    http: reqwest::Client,
 }
 
 impl std::fmt::Debug for AdminAccess {
@@ -20,31 +28,130 @@ impl std::fmt::Debug for AdminAccess {
     }
 }
 
+/// Why Admin XML cannot be set up.
+#[derive(Debug, thiserror::Error)]
+#[error("Admin XML client: {0}")]
+pub struct AdminSetupError(String);
+
 impl AdminAccess {
-    /// Creates `user` in the agent's repository.
-    pub async fn create(&self, _spec: &SwivelSpec, _user: &NewUser) -> Result<(), BackstageError> {
-        Err(not_wired("create"))
+    /// Access with `secret`, trusting `ca_pem` (or any certificate, when `insecure`)
+    /// for HTTPS servers, as the app does.
+    pub fn new(
+        secret: String,
+        ca_pem: Option<&[u8]>,
+        insecure: bool,
+    ) -> Result<Self, AdminSetupError> {
+        let mut builder = reqwest::Client::builder()
+            .timeout(ADMIN_TIMEOUT)
+            .no_proxy()
+            .danger_accept_invalid_certs(insecure);
+        if let Some(pem) = ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| AdminSetupError(e.to_string()))?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| AdminSetupError(e.to_string()))?;
+        Ok(Self { secret, http })
     }
 
-    /// Deletes `username`.
-    pub async fn delete(&self, _spec: &SwivelSpec, _username: &str) -> Result<(), BackstageError> {
-        Err(not_wired("delete"))
+    /// Creates `user` in the agent's repository (node 1).
+    pub async fn create(&self, spec: &SwivelSpec, user: &NewUser) -> Result<(), BackstageError> {
+        let codec = AdminCodec::new(&spec.profile);
+        let email = match &user.alert {
+            Some(NewTransport::Email(address)) => Some(address.clone()),
+            _ => None,
+        };
+        let admin_user = AdminUser {
+            name: user.username.clone(),
+            pin: user.pin.clone(),
+            email,
+            mobile: user.mobile_client,
+            groups: Vec::new(),
+        };
+        let body = codec.create(&self.secret, &[admin_user]);
+        self.call(spec, &codec, 1, body, "create", &user.username)
+            .await
+    }
+
+    /// Deletes `username` (node 1).
+    pub async fn delete(&self, spec: &SwivelSpec, username: &str) -> Result<(), BackstageError> {
+        let codec = AdminCodec::new(&spec.profile);
+        let body = codec.delete(&self.secret, &[username]);
+        self.call(spec, &codec, 1, body, "delete", username).await
     }
 
     /// The administrator's Reprovision of `username`, sent to node `node`.
     pub async fn reprovision(
         &self,
-        _spec: &SwivelSpec,
-        _username: &str,
-        _node: u16,
+        spec: &SwivelSpec,
+        username: &str,
+        node: u16,
     ) -> Result<(), BackstageError> {
-        Err(not_wired("reprovision"))
+        let codec = AdminCodec::new(&spec.profile);
+        let body = codec
+            .reprovision(&self.secret, &[username])
+            .map_err(|e| failed("reprovision", e.to_string()))?;
+        self.call(spec, &codec, node, body, "reprovision", username)
+            .await
+    }
+
+    /// Posts `body` to node `node`'s Admin XML and reads `username`'s result.
+    async fn call(
+        &self,
+        spec: &SwivelSpec,
+        codec: &AdminCodec,
+        node: u16,
+        body: String,
+        what: &str,
+        username: &str,
+    ) -> Result<(), BackstageError> {
+        let base = spec
+            .nodes
+            .get(usize::from(node).wrapping_sub(1))
+            .ok_or_else(|| failed(what, format!("the target has no node {node}")))?;
+        let url = codec.url(base);
+        let reply = self
+            .http
+            .post(&url)
+            .header(reqwest::header::CONTENT_TYPE, codec.content_type())
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| failed(what, format!("{url}: {e}")))?;
+        let status = reply.status().as_u16();
+        let bytes = reply
+            .bytes()
+            .await
+            .map_err(|e| failed(what, format!("{url}: {e}")))?;
+        let bytes = bytes.get(..MAX_REPLY_BYTES).unwrap_or(&bytes);
+        let parsed = codec
+            .parse_reply(bytes)
+            .map_err(|e| failed(what, format!("{url} answered {status}: {e}")))?;
+        match parsed {
+            AdminReply::Refused(why) => Err(BackstageError::Refused {
+                what: format!("Admin XML {what}"),
+                message: why.unwrap_or_else(|| "refused as a whole".into()),
+            }),
+            AdminReply::Results(_) => match parsed.outcome(username) {
+                Some(AdminOutcome::Pass) => Ok(()),
+                Some(AdminOutcome::Fail(why)) => Err(BackstageError::Refused {
+                    what: format!("Admin XML {what} of {username}"),
+                    message: why.clone().unwrap_or_else(|| "failed".into()),
+                }),
+                None => Err(failed(
+                    what,
+                    format!("the reply names no result for {username}"),
+                )),
+            },
+        }
     }
 }
 
-fn not_wired(what: &str) -> BackstageError {
+fn failed(what: &str, message: String) -> BackstageError {
     BackstageError::Failed {
         what: format!("Admin XML {what}"),
-        message: "not wired yet".into(),
+        message,
     }
 }

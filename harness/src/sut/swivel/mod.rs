@@ -32,6 +32,7 @@ use crate::sinks::syslog::SyslogSink;
 pub use admin::AdminAccess;
 use backstage::SwivelBackstage;
 pub use pool::UserPool;
+pub use readiness::time_allowance;
 
 /// Held while a case runs: shared, or exclusive for a case that must run alone.
 #[derive(Debug)]
@@ -178,6 +179,11 @@ impl SwivelSpec {
     /// reprovision request in the profile).
     pub fn admin_reprovision(&self) -> bool {
         self.admin.is_some()
+            && self
+                .profile
+                .admin
+                .as_ref()
+                .is_some_and(|a| a.reprovision.is_some())
     }
 
     /// What the target offers.

@@ -13,14 +13,16 @@ use crate::sut::backstage::policy_difference;
 
 /// Why `case` cannot run on `spec`: SKIPPED naming the policy, the wait or the user.
 pub fn check(spec: &SwivelSpec, case: &Case) -> Result<(), PrepareError> {
-    for step in &case.steps {
-        if let Action::SetPolicy(set) = &step.action {
-            let patch = serde_json::to_value(&set.policy).unwrap_or(Value::Null);
-            if let Some((path, want, have)) = policy_difference(&patch, &spec.policies) {
-                return Err(PrepareError::Unsupported(format!(
-                    "case needs policy {path} = {want}; the target's is {have} (policies of a real server are set in its console: the target file states them)"
-                )));
-            }
+    let set_by_steps = case.steps.iter().filter_map(|step| match &step.action {
+        Action::SetPolicy(set) => Some(&set.policy),
+        _ => None,
+    });
+    for table in case.policies.iter().chain(set_by_steps) {
+        let patch = serde_json::to_value(table).unwrap_or(Value::Null);
+        if let Some((path, want, have)) = policy_difference(&patch, &spec.policies) {
+            return Err(PrepareError::Unsupported(format!(
+                "case needs policy {path} = {want}; the target's is {have} (policies of a real server are set in its console: the target file states them)"
+            )));
         }
     }
     let wait: u64 = case
@@ -53,6 +55,23 @@ pub fn check(spec: &SwivelSpec, case: &Case) -> Result<(), PrepareError> {
         }
     }
     Ok(())
+}
+
+/// The real time a case may spend beyond its own timeout: its waits, and a delivery
+/// wait for each message or log line it reads.
+pub fn time_allowance(spec: &SwivelSpec, case: &Case) -> std::time::Duration {
+    let mut total = std::time::Duration::ZERO;
+    for step in &case.steps {
+        total += match &step.action {
+            Action::Advance(a) => std::time::Duration::from_secs(a.seconds),
+            Action::ReadCode(_)
+            | Action::ExpectOutbox(_)
+            | Action::ExpectLog(_)
+            | Action::CheckCodes(_) => spec.delivery.arrive,
+            _ => std::time::Duration::ZERO,
+        };
+    }
+    total
 }
 
 /// Whether a case must have the target to itself: its log checks include a line that
