@@ -13,6 +13,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod mail;
+mod serve_cli;
 mod server;
 mod server_mail;
 mod server_syslog;
