@@ -216,3 +216,30 @@ async fn control_api_entries_name_no_client() {
     assert!(entry.thread.ends_with("-exec-1"), "{}", entry.thread);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_dead_syslog_host_is_counted_and_holds_nothing_up() {
+    let dead = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let outlets = OutletConfig {
+        syslog: Some(host_port(dead)),
+        ..OutletConfig::default()
+    };
+    let server = start(outlets, CoreConfig::default()).await;
+    let started = std::time::Instant::now();
+    for _ in 0..50 {
+        server.core.admin_reprovision(1, "alice").unwrap();
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    // Loopback answers the first datagram with "port unreachable"; later sends fail.
+    assert!(
+        super::eventually(|| server.core.tap_stats().log_failed >= 1).await,
+        "{:?}",
+        server.core.tap_stats()
+    );
+    let taps = server.core.tap_stats();
+    assert_eq!(taps.log_queued + taps.log_dropped, 200, "{taps:?}");
+    server.shutdown().await;
+}
