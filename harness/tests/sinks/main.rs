@@ -4,12 +4,19 @@
 //! lines and stalled clients; the mail sink receives real SMTP, extracts the code, the
 //! Provision URL and the QR payload from the reference server's message texts, and
 //! survives a mail without a code, a 20 MB mail, garbage commands and stalled clients.
+//! The reference server's own outlets (`serve --syslog`, `--smtp-relay`) feed both
+//! sinks: every LOG ID caused over HTTP arrives as its SYS-1 line, mailed codes equal
+//! the outbox's, and a dead relay slows nothing.
 //! Every loop here is bounded in count and time.
 
 // Test code: a failed unwrap is a failed test (helpers outside #[test] functions too).
 #![allow(clippy::unwrap_used)]
 
 mod mail;
+mod serve_cli;
+mod server;
+mod server_mail;
+mod server_syslog;
 mod smtp_client;
 mod syslog;
 

@@ -102,12 +102,13 @@ impl TapCounters {
         }
     }
 
-    /// A SYS-1 line went out (`ok`) or the socket refused it.
-    pub fn log_done(&self, ok: bool) {
-        bump(if ok { &self.log_sent } else { &self.log_failed });
+    /// A SYS-1 line went out (`ok`) or the socket refused it; returns that outcome's
+    /// count so far.
+    pub fn log_done(&self, ok: bool) -> u64 {
+        bump(if ok { &self.log_sent } else { &self.log_failed })
     }
 
-    /// A mail went out (`ok`) or could not be sent; returns the failures so far.
+    /// A mail went out (`ok`) or could not be sent; returns that outcome's count so far.
     pub fn mail_done(&self, ok: bool) -> u64 {
         bump(if ok {
             &self.mail_sent

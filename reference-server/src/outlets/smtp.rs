@@ -79,11 +79,11 @@ impl Sender {
                 }
             }
         };
-        let failed = self.counters.mail_done(outcome.is_ok());
+        let count = self.counters.mail_done(outcome.is_ok());
         if let Err(error) = outcome
-            && worth_warning(self.counters.stats().mail_failed)
+            && worth_warning(count)
         {
-            tracing::warn!(%error, failed, to = %record.to, "mail to the SMTP relay not sent");
+            tracing::warn!(%error, failed = count, to = %record.to, "mail to the SMTP relay not sent");
         }
     }
 

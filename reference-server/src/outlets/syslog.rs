@@ -75,16 +75,12 @@ impl Sender {
             .unwrap_or(0);
         let thread = sys1::thread(record, port);
         let line = sys1::line(record, self.server_ip, &thread);
-        let ok = match self.socket.send(line.as_bytes()).await {
-            Ok(_) => true,
-            Err(error) => {
-                let failed = self.counters.stats().log_failed + 1;
-                if worth_warning(failed) {
-                    tracing::warn!(%error, failed, "syslog line not sent");
-                }
-                false
-            }
-        };
-        self.counters.log_done(ok);
+        let sent = self.socket.send(line.as_bytes()).await;
+        let count = self.counters.log_done(sent.is_ok());
+        if let Err(error) = sent
+            && worth_warning(count)
+        {
+            tracing::warn!(%error, failed = count, "syslog line not sent");
+        }
     }
 }
