@@ -225,3 +225,183 @@ fn reusable_codes_fail_pc5_on_a_real_server() {
 fn strings_surviving_reprovision_fail_ss1_on_a_real_server() {
     defect_fails_its_rule("strings-survive-reprovision", "SS-1");
 }
+
+/// Reads one SMTP reply line (or what arrives before the timeout).
+fn smtp_reply(stream: &mut std::net::TcpStream) -> String {
+    use std::io::Read;
+    let mut buf = [0u8; 512];
+    let n = stream.read(&mut buf).unwrap_or(0);
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+/// Sends `lines` in one SMTP session, reading a reply after each (errors ignored: a
+/// hostile peer does not care whether it was heard).
+fn smtp_session(port: u16, lines: &[&[u8]]) -> Vec<String> {
+    use std::io::Write;
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return Vec::new();
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = s.set_write_timeout(Some(Duration::from_secs(5)));
+    let mut replies = vec![smtp_reply(&mut s)];
+    for line in lines {
+        if s.write_all(line).is_err() {
+            break;
+        }
+        replies.push(smtp_reply(&mut s));
+    }
+    replies
+}
+
+/// Everything a hostile or careless peer sends the sinks while a run is going on.
+fn attack_sinks(smtp: u16, syslog: u16) {
+    use std::io::Write;
+    // A mail without a code, after a command the sink does not know.
+    smtp_session(
+        smtp,
+        &[
+            b"EHLO attacker.test\r\n",
+            b"XYZZY plugh\r\n",
+            b"MAIL FROM:<noise@attacker.test>\r\n",
+            b"RCPT TO:<nobody@example.test>\r\n",
+            b"DATA\r\n",
+            b"Subject: no code\r\n\r\nNothing to see here.\r\n.\r\n",
+            b"QUIT\r\n",
+        ],
+    );
+    // A 20 MB mail: refused for its size, the session goes on or ends, nothing more.
+    let big = vec![b'A'; 20 << 20];
+    let mut body = Vec::with_capacity(big.len() + 64);
+    body.extend_from_slice(b"Subject: big\r\n\r\n");
+    for chunk in big.chunks(998) {
+        body.extend_from_slice(chunk);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(b".\r\n");
+    smtp_session(
+        smtp,
+        &[
+            b"EHLO attacker.test\r\n",
+            b"MAIL FROM:<big@attacker.test>\r\n",
+            b"RCPT TO:<nobody@example.test>\r\n",
+            b"DATA\r\n",
+            &body,
+        ],
+    );
+    // Garbage on both syslog sockets.
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let _ = udp.send_to(&[0xff, 0x00, 0xfe, 0x01], ("127.0.0.1", syslog));
+    if let Ok(mut tcp) = std::net::TcpStream::connect(("127.0.0.1", syslog)) {
+        let _ = tcp.write_all(b"\x00\x01\x02 not syslog at all\n<999>garbage\n");
+    }
+    // A flood: 100,000 well-formed lines about someone else, spread over about a second.
+    let started = Instant::now();
+    for i in 0..100_000 {
+        if i % 100 == 0 {
+            std::thread::sleep(Duration::from_micros(900));
+        }
+        let line = format!(
+            "<134>Dec  1 19:59:06 10.0.0.5 PINsafe[flood-{i}]: INFO 10.0.0.9 - User \"flood{i}\" provisioned successfully"
+        );
+        let _ = udp.send_to(line.as_bytes(), ("127.0.0.1", syslog));
+    }
+    println!("flood of 100,000 lines sent in {:?}", started.elapsed());
+}
+
+#[test]
+fn hostile_peers_on_the_sinks_are_counted_and_the_run_goes_on() {
+    let dir = scratch("hostile");
+    let (smtp, syslog) = (free_port(), free_port());
+    let (server, node) = start_real(&dir, smtp, syslog, None);
+    let (smtp_arg, syslog_arg) = (format!("127.0.0.1:{smtp}"), format!("127.0.0.1:{syslog}"));
+    let target_file = dir.join("target.toml");
+    let reports = dir.join("reports");
+    let run = Command::new(BIN)
+        .args([
+            "run",
+            "-q",
+            "--target-kind",
+            "swivel",
+            "--target",
+            &node,
+            "--smtp-bind",
+            &smtp_arg,
+            "--syslog-bind",
+            &syslog_arg,
+            "--target-file",
+            target_file.to_str().unwrap(),
+            "--admin-secret",
+            SECRET,
+            "--agent-secret",
+            SECRET,
+            "--reports",
+            reports.to_str().unwrap(),
+            // Log checks meet the flood; the expiry waits keep the run going (and its
+            // sinks listening) well past the attack.
+            "--suite",
+            "logs",
+            "--suite",
+            "expiry",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Attack once the run's sinks listen.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", smtp)).is_err() {
+        assert!(Instant::now() < deadline, "the mail sink never listened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    attack_sinks(smtp, syslog);
+    let out = run.wait_with_output().unwrap();
+    drop(server);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let r = report(&dir);
+    let listeners = r["target"]["listeners"].as_array().unwrap();
+    let counts = |name: &str| -> Value {
+        listeners
+            .iter()
+            .find(|l| l["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {listeners:?}"))["counts"]
+            .clone()
+    };
+    let (mail, sys) = (counts("mail sink"), counts("syslog sink"));
+    println!("mail sink: {mail}\nsyslog sink: {sys}");
+    assert!(
+        mail["messages without a code"].as_u64().unwrap() >= 1,
+        "{mail}"
+    );
+    assert!(
+        mail["messages refused (too large)"].as_u64().unwrap() >= 1,
+        "{mail}"
+    );
+    assert!(mail["bad commands"].as_u64().unwrap() >= 1, "{mail}");
+    let refused: u64 = sys
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| k.starts_with("lines refused"))
+        .map(|(_, v)| v.as_u64().unwrap())
+        .sum();
+    assert!(refused >= 2, "{sys}");
+    // Every flood line is accounted for: read by the sink, or dropped by the kernel
+    // before it could be (counted from /proc/net/udp on Linux).
+    let frames = sys["frames"].as_u64().unwrap();
+    let kernel = sys["datagrams dropped by the kernel (buffer full)"]
+        .as_u64()
+        .unwrap_or(0);
+    if std::path::Path::new("/proc/net/udp").exists() {
+        assert!(frames + kernel >= 100_001, "{sys}");
+    }
+    assert!(frames >= 10_000, "{sys}");
+    // Memory stays bounded: the sink holds at most its cap (50,000 lines), dropping the
+    // oldest, and says how many it dropped.
+    let held = sys["lines accepted"].as_u64().unwrap()
+        - sys["lines dropped (buffer full)"].as_u64().unwrap();
+    assert!(held <= 50_000, "{sys}");
+    let md = std::fs::read_to_string(dir.join("reports/latest/report.md")).unwrap();
+    assert!(md.contains("- mail sink on 127.0.0.1:"), "{md}");
+    assert!(md.contains("messages without a code 1"), "{md}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

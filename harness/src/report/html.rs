@@ -208,6 +208,15 @@ fn target(o: &mut String, r: &RunReport) -> std::fmt::Result {
     for (k, v) in rows {
         writeln!(o, "<tr><th>{}</th><td>{v}</td></tr>", escape_html(k))?;
     }
+    for l in &t.listeners {
+        writeln!(
+            o,
+            "<tr><th>{} on {}</th><td>{}</td></tr>",
+            escape_html(&l.name),
+            escape_html(&l.address),
+            escape_html(&l.summary())
+        )?;
+    }
     writeln!(o, "</table>\n</section>")
 }
 

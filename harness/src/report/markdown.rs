@@ -101,6 +101,15 @@ fn target(o: &mut String, r: &RunReport) -> std::fmt::Result {
         "- Capabilities: {}",
         inline(&text::joined(&t.capabilities))
     )?;
+    for l in &t.listeners {
+        writeln!(
+            o,
+            "- {} on {}: {}",
+            l.name,
+            inline(&l.address),
+            inline(&l.summary())
+        )?;
+    }
     if t.defects.is_empty() {
         writeln!(o, "- Defect switches: none")?;
     } else {

@@ -75,6 +75,38 @@ pub struct TargetInfo {
     pub capabilities: Vec<String>,
     /// Defect switches of an embedded server (empty for a faithful one).
     pub defects: Vec<String>,
+    /// The harness's own listeners for a real server (mail and syslog sinks), with what
+    /// they received, kept and refused by the run's end.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub listeners: Vec<ListenerReport>,
+}
+
+/// One listener of the harness and its counters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListenerReport {
+    /// `mail sink`, `syslog sink`.
+    pub name: String,
+    /// Where it listened.
+    pub address: String,
+    /// Its counters by name (accepted, refused by reason, dropped to keep the caps).
+    pub counts: std::collections::BTreeMap<String, u64>,
+}
+
+impl ListenerReport {
+    /// The non-zero counters as `name N, name N`, or `nothing received`.
+    pub fn summary(&self) -> String {
+        let parts: Vec<String> = self
+            .counts
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        if parts.is_empty() {
+            "nothing received".into()
+        } else {
+            parts.join(", ")
+        }
+    }
 }
 
 /// The wire profile and how much of it is guessed.

@@ -320,6 +320,7 @@ pub(crate) fn sample_report() -> RunReport {
         finished_at: Some("2026-11-29T19:30:17Z".into()),
         status: RunStatus::Interrupted,
         target: TargetInfo {
+            listeners: Vec::new(),
             kind: "external".into(),
             nodes: s(&[NODE1, "http://127.0.0.1:8081/pinsafe"]),
             capabilities: s(&[

@@ -253,6 +253,8 @@ pub async fn run(
         report.status = RunStatus::Complete;
     }
     progress.close();
+    // What the sinks received, refused and dropped, as of the run's end.
+    report.target.listeners = target.info().listeners;
     report.finished_at = Some(now_rfc3339());
     refresh(&mut report, elapsed_ms(started));
     writer.write(&report)?;

@@ -146,18 +146,21 @@ impl TargetSpec {
                 nodes: vec!["a fresh reference server per case, on loopback".into()],
                 capabilities,
                 defects: defects.iter().map(|d| d.name().to_string()).collect(),
+                listeners: Vec::new(),
             },
             TargetSpec::External(spec) => TargetInfo {
                 kind: "external".into(),
                 nodes: spec.report_nodes(),
                 capabilities,
                 defects: Vec::new(),
+                listeners: Vec::new(),
             },
             TargetSpec::Swivel(spec) => TargetInfo {
                 kind: "swivel".into(),
                 nodes: spec.report_nodes(),
                 capabilities,
                 defects: Vec::new(),
+                listeners: spec.listeners(),
             },
         }
     }

@@ -15,6 +15,9 @@ use crate::scenario::Capability;
 use crate::scenario::step::{Shared, Step};
 
 /// `{ do = "expect_log", text, node?, partial = false, absent = false }`.
+/// Log lines a step shows in the transcript, at most.
+const SHOWN_LINES: usize = 200;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectLog {
@@ -64,10 +67,24 @@ impl StepAction for ExpectLog {
             .log_since(run.log_mark, wanted)
             .await
             .map_err(backstage_failed)?;
-        let lines: Vec<String> = entries
+        // On a shared server the log holds other cases' lines too: the transcript keeps
+        // the lines naming this case's users or matching, at most SHOWN_LINES of them.
+        let names: Vec<&str> = run.users.values().map(|u| u.username.as_str()).collect();
+        let relevant = |e: &&LogEntry| {
+            matches(e) || names.is_empty() || names.iter().any(|n| e.text.contains(n))
+        };
+        let shown: Vec<&LogEntry> = entries.iter().filter(relevant).collect();
+        let mut lines: Vec<String> = shown
             .iter()
+            .take(SHOWN_LINES)
             .map(|e| format!("node {} @ {}: {}", e.node, e.at_ms, e.text))
             .collect();
+        let hidden = entries.len() - shown.len().min(SHOWN_LINES);
+        if hidden > 0 {
+            lines.push(format!(
+                "({hidden} other line(s) since the mark not shown: other users' or beyond {SHOWN_LINES})"
+            ));
+        }
         run.transcript.push(TranscriptEntry::Log {
             step: run.step,
             lines,

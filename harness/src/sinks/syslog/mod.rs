@@ -22,6 +22,7 @@
 
 pub mod line;
 mod listen;
+mod udp_socket;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -30,7 +31,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::net::{TcpListener, UdpSocket};
+use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use line::{Framing, Level, Reject, SyslogEntry, Via};
@@ -95,6 +96,9 @@ pub struct SyslogStats {
     pub tcp_refused: u64,
     /// TCP connections closed for idling past `tcp_idle_timeout`.
     pub tcp_timeouts: u64,
+    /// Datagrams the kernel dropped before the sink could read them (its socket buffer
+    /// full under a flood); `None` where the kernel does not say (not Linux).
+    pub kernel_drops: Option<u64>,
 }
 
 impl SyslogStats {
@@ -169,13 +173,11 @@ impl SyslogSink {
             tasks: Vec::new(),
         };
         if let Some(addr) = config.udp {
-            let socket = UdpSocket::bind(addr)
-                .await
-                .map_err(|source| SinkError::Bind {
-                    what: "syslog UDP socket",
-                    addr,
-                    source,
-                })?;
+            let socket = udp_socket::bind(addr).map_err(|source| SinkError::Bind {
+                what: "syslog UDP socket",
+                addr,
+                source,
+            })?;
             sink.udp_addr = socket.local_addr().ok();
             sink.tasks
                 .push(tokio::spawn(listen::udp(socket, shared.clone())));
@@ -253,6 +255,7 @@ impl SyslogSink {
             tcp_connections: s.tcp_connections.load(Ordering::Relaxed),
             tcp_refused: s.tcp_refused.load(Ordering::Relaxed),
             tcp_timeouts: s.tcp_timeouts.load(Ordering::Relaxed),
+            kernel_drops: self.udp_addr.and_then(udp_socket::kernel_drops),
         }
     }
 }

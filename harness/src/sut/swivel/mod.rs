@@ -26,6 +26,7 @@ use super::offer::{Nodes, Offer, SessionSharing};
 use super::{CaseEnv, PrepareError};
 use crate::emulator::{Endpoint, MobileClient};
 use crate::profile::WireProfile;
+use crate::report::ListenerReport;
 use crate::scenario::{Capability, Case};
 use crate::sinks::mail::MailSink;
 use crate::sinks::syslog::SyslogSink;
@@ -255,6 +256,67 @@ impl SwivelSpec {
             server: None,
             isolation: Some(isolation),
         })
+    }
+
+    /// The sinks' counters now, as the report lists them.
+    pub fn listeners(&self) -> Vec<ListenerReport> {
+        let mut out = Vec::new();
+        if let Some(mail) = &self.mail {
+            let s = mail.stats();
+            let counts = [
+                ("connections", s.connections),
+                ("connections refused (too many)", s.refused_connections),
+                ("sessions timed out", s.timeouts),
+                ("bad commands", s.bad_commands),
+                ("lines too long", s.lines_too_long),
+                ("sessions ended for errors", s.sessions_ended_for_errors),
+                ("recipients refused (too many)", s.too_many_recipients),
+                ("messages refused (too large)", s.too_large),
+                ("messages accepted", s.accepted),
+                ("messages without a code", s.without_code),
+                ("messages not MIME-readable", s.unparsable),
+                ("messages dropped (buffer full)", s.buffer.evicted),
+            ];
+            out.push(ListenerReport {
+                name: "mail sink".into(),
+                address: mail.local_addr().to_string(),
+                counts: counts.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            });
+        }
+        if let Some(syslog) = &self.syslog {
+            let s = syslog.stats();
+            let mut counts: std::collections::BTreeMap<String, u64> = [
+                ("frames", s.frames),
+                ("lines accepted", s.accepted),
+                ("lines dropped (buffer full)", s.buffer.evicted),
+                ("tcp connections", s.tcp_connections),
+                ("tcp connections refused (too many)", s.tcp_refused),
+                ("tcp connections timed out", s.tcp_timeouts),
+            ]
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect();
+            if let Some(drops) = s.kernel_drops {
+                counts.insert(
+                    "datagrams dropped by the kernel (buffer full)".into(),
+                    drops,
+                );
+            }
+            for (why, n) in &s.rejected {
+                counts.insert(format!("lines refused: {why}"), *n);
+            }
+            let address = syslog
+                .udp_addr()
+                .or(syslog.tcp_addr())
+                .map(|a| a.to_string())
+                .unwrap_or_default();
+            out.push(ListenerReport {
+                name: "syslog sink".into(),
+                address,
+                counts,
+            });
+        }
+        out
     }
 
     /// The nodes and the listeners, as the report lists them.
