@@ -234,16 +234,16 @@ fn list_shows_cases_with_rules_and_full_coverage() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(!text.contains("NOT COVERED"), "{text}");
     assert!(
-        text.contains("46 server rules judged by `run`, 46 covered, 0 not covered"),
+        text.contains("47 server rules judged by `run`, 47 covered, 0 not covered"),
         "{text}"
     );
-    // SYS-1 (syslog output) waits for the syslog sink: listed apart, never NOT COVERED.
+    // SYS-1 (syslog output) is judged through the syslog sink now: nothing awaits.
+    assert!(!text.contains("awaiting a judge"), "{text}");
     assert!(
-        text.contains("rules awaiting a judge: SYS-1 (syslog output, needs the syslog sink)"),
+        text.lines()
+            .any(|l| l.starts_with("SYS-1") && l.contains("logs-syslog-sys1-framing")),
         "{text}"
     );
-    assert!(text.contains("; 1 awaiting a judge (SYS-1); "), "{text}");
-    assert!(!text.lines().any(|l| l.starts_with("SYS-1")), "{text}");
     assert!(text.contains("12 client rules (CLI-1, "), "{text}");
     for id in ["WIRE-1", "WIRE-6", "CLI-12"] {
         assert!(

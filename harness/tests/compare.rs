@@ -151,12 +151,17 @@ async fn slower_strings_fail_the_p99_gate_naming_the_transaction() {
         .iter()
         .map(|f| f.as_str().unwrap())
         .collect();
-    assert_eq!(failures.len(), 1, "{failures:?}");
-    assert!(
-        failures[0].starts_with("strings: p99 gate: "),
-        "{failures:?}"
-    );
-    println!("{}", failures[0]);
+    // The strings p99 gate fails, naming the transaction. On a busy machine another
+    // transaction's tail can move by a few ms too (the README asks for quiet, equal
+    // machines); such a failure is allowed here, but not a failure of another kind.
+    let strings_gate = failures
+        .iter()
+        .find(|f| f.starts_with("strings: p99 gate: "))
+        .unwrap_or_else(|| panic!("no strings p99 gate failure: {failures:?}"));
+    println!("{strings_gate}");
+    for f in &failures {
+        assert!(f.contains(": p99 gate: "), "{failures:?}");
+    }
     let strings = c["transactions"]
         .as_array()
         .unwrap()

@@ -219,7 +219,13 @@ pub async fn start(config: ClusterConfig) -> Result<RunningCluster, ClusterError
 
     let (shutdown, shutdown_rx) = watch::channel(false);
     let node_ports = listeners.iter().map(|(_, _, local)| local.port()).collect();
-    let outlets = crate::outlets::open(&config.outlets, node_ports, shutdown_rx.clone()).await?;
+    let outlets = crate::outlets::open(
+        &config.outlets,
+        node_ports,
+        shutdown_rx.clone(),
+        &config.core.defects,
+    )
+    .await?;
     let core = Core::with_taps(
         config.core.clone(),
         config.clock.clone(),

@@ -292,6 +292,11 @@ defects! {
         rule: "WIRE-6",
         breaks: "policies travel as <Policy><Id/> siblings although the profile says attributes",
     },
+    SyslogNotSys1 {
+        name: "syslog-not-sys1",
+        rule: "SYS-1",
+        breaks: "syslog lines leave out the PINsafe[<thread>] tag, so parsers of PINsafe logs cannot read them",
+    },
     SlowStrings {
         name: "slow-strings",
         performance: "p99 of strings",
@@ -428,7 +433,7 @@ mod tests {
     fn names_are_unique_and_rules_are_judged_server_rules() {
         let names: BTreeSet<_> = ALL_DEFECTS.iter().map(|d| d.name()).collect();
         assert_eq!(names.len(), ALL_DEFECTS.len());
-        assert_eq!(ALL_DEFECTS.len(), 45);
+        assert_eq!(ALL_DEFECTS.len(), 46);
         for d in ALL_DEFECTS {
             assert_eq!(d.info().defect, *d);
             if let Some(rule) = d.rule() {

@@ -102,11 +102,18 @@ fn rules_table(matrix: &Coverage, cases: usize) -> String {
     };
     let rows = matrix.rows.len();
     let uncovered = matrix.uncovered();
+    let awaiting = if matrix.awaiting.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; {} awaiting a judge ({})",
+            matrix.awaiting.len(),
+            ids(&matrix.awaiting)
+        )
+    };
     out.push_str(&format!(
-        "{rows} server rules judged by `run`, {} covered, {uncovered} not covered, by {cases} cases; {} awaiting a judge ({}); {} client rules ({}) for certification\n",
+        "{rows} server rules judged by `run`, {} covered, {uncovered} not covered, by {cases} cases{awaiting}; {} client rules ({}) for certification\n",
         rows - uncovered,
-        matrix.awaiting.len(),
-        ids(&matrix.awaiting),
         matrix.certification.len(),
         ids(&matrix.certification),
     ));

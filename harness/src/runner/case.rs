@@ -87,6 +87,8 @@ pub struct CaseRun<'a> {
     pub(crate) transcript: Vec<TranscriptEntry>,
     pub(crate) users: HashMap<String, CaseUser>,
     pub(crate) log_mark: u64,
+    /// The syslog sink's position when the case started: SYS-1 checks read after it.
+    pub(crate) syslog_mark: u64,
     /// Messages of each username already read by `read_code`, so the next one waits for
     /// a newer message where delivery takes time.
     pub(crate) messages_read: HashMap<String, usize>,
@@ -158,6 +160,7 @@ impl<'a> CaseRun<'a> {
             transcript: Vec::new(),
             users: HashMap::new(),
             log_mark: 0,
+            syslog_mark: env.syslog.as_ref().map_or(0, |s| s.newest_seq()),
             messages_read: HashMap::new(),
             step: 0,
             verdict: Verdict::Pass,

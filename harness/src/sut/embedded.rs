@@ -14,7 +14,13 @@ use super::{CONTROL_TIMEOUT, CaseEnv, PrepareError};
 use crate::control::ControlClient;
 use crate::emulator::Endpoint;
 use crate::profile::WireProfile;
-use crate::scenario::{Case, Sharing};
+use crate::scenario::{Capability, Case, Sharing};
+use crate::sinks::syslog::{SyslogConfig, SyslogSink};
+use swivel_reference_server::outlets::{HostPort, OutletConfig};
+
+/// Any free loopback port.
+const LOOPBACK_ANY: std::net::SocketAddr =
+    std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
 
 /// The token of every embedded control API (loopback only, lives for one case).
 const EMBEDDED_TOKEN: &str = "embedded-control-token";
@@ -32,9 +38,30 @@ pub async fn prepare(
         ..CoreConfig::default()
     };
     let (agent_secret, site_id) = (core.agent_secret.clone(), core.site_id.clone());
+    // A case that reads the syslog output (SYS-1) gets a sink on a loopback port, and
+    // its server sends there.
+    let syslog = if case.needs().capabilities.contains(&Capability::SyslogSink) {
+        let sink = SyslogSink::bind(SyslogConfig::new(Some(LOOPBACK_ANY), None))
+            .await
+            .map_err(|e| PrepareError::Environment(format!("syslog sink: {e}")))?;
+        Some(Arc::new(sink))
+    } else {
+        None
+    };
+    let outlets = OutletConfig {
+        syslog: syslog
+            .as_ref()
+            .and_then(|s| s.udp_addr())
+            .map(|a| HostPort {
+                host: a.ip().to_string(),
+                port: a.port(),
+            }),
+        ..OutletConfig::default()
+    };
     // Cases create their own users; the embedded server starts empty.
     let config = ClusterConfig {
         wire_profile: wire_profile.clone(),
+        outlets,
         ..ClusterConfig::loopback(core, Arc::new(ManualClock::fixed()), EMBEDDED_TOKEN)
     };
     let server = start(config)
@@ -58,6 +85,7 @@ pub async fn prepare(
         site_id,
         user_suffix: String::new(),
         server: Some(server),
+        syslog,
         isolation: None,
     })
 }

@@ -207,6 +207,7 @@ impl ExternalSpec {
             // Unique per attempt too: a rerun must not meet the first attempt's users.
             user_suffix: format!("-{}-{case_index}-{attempt}", self.run_tag),
             server: None,
+            syslog: None,
             isolation: None,
         })
     }

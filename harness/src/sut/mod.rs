@@ -70,6 +70,8 @@ pub struct CaseEnv {
     pub user_suffix: String,
     /// The embedded server, stopped when the case ends.
     pub server: Option<RunningCluster>,
+    /// The syslog sink the target's log lines reach (SYS-1), when it has one.
+    pub syslog: Option<Arc<crate::sinks::syslog::SyslogSink>>,
     /// Held while the case runs on a shared target: shared by cases that can run side
     /// by side, exclusive for a case that must run alone.
     pub isolation: Option<swivel::Isolation>,
@@ -128,7 +130,11 @@ impl TargetSpec {
     pub fn offer(&self) -> Offer {
         match self {
             TargetSpec::Embedded { .. } => Offer {
-                capabilities: Capability::CONTROL.into(),
+                // A case that reads syslog gets a sink of its own beside its server.
+                capabilities: Capability::CONTROL
+                    .into_iter()
+                    .chain([Capability::SyslogSink])
+                    .collect(),
                 nodes: offer::Nodes::AsDeclared,
                 session_sharing: offer::SessionSharing::AsDeclared,
             },

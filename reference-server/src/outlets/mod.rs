@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
+use crate::defects::{Defect, DefectSet};
 use crate::domain::taps::{TapCounters, Taps};
 
 /// Records each queue holds before it drops (and counts) new ones.
@@ -136,6 +137,7 @@ pub async fn open(
     config: &OutletConfig,
     node_ports: Vec<u16>,
     shutdown: watch::Receiver<bool>,
+    defects: &DefectSet,
 ) -> Result<Opened, OutletError> {
     let counters = Arc::new(TapCounters::default());
     let mut tasks: Vec<OutletTask> = Vec::new();
@@ -149,7 +151,8 @@ pub async fn open(
                     source,
                 })?;
             let (tx, rx) = mpsc::channel(config.queue.max(1));
-            let sender = syslog::Sender::new(socket, node_ports, counters.clone());
+            let without_tag = defects.has(Defect::SyslogNotSys1);
+            let sender = syslog::Sender::new(socket, node_ports, counters.clone(), without_tag);
             tasks.push(Box::pin(sender.run(rx, shutdown.clone())));
             Some(tx)
         }

@@ -80,6 +80,14 @@ pub fn line(record: &LogRecord, server_ip: IpAddr, thread: &str) -> String {
     )
 }
 
+/// The line the syslog-not-sys1 defect sends: the same without `PINsafe[<thread>]:`, so
+/// nothing tells a reader whose line it is.
+pub fn line_without_tag(record: &LogRecord, server_ip: IpAddr) -> String {
+    let full = line(record, server_ip, "");
+    let tag = format!(" {APP_NAME}[]:");
+    full.replacen(&tag, "", 1)
+}
+
 /// Days since 1970-01-01 → (year, month 1..=12, day 1..=31), proleptic Gregorian
 /// (Howard Hinnant's `civil_from_days`).
 fn civil_from_days(days: u64) -> (u64, u8, u8) {

@@ -35,11 +35,18 @@ pub struct Sender {
     server_ip: IpAddr,
     node_ports: Vec<u16>,
     counters: Arc<TapCounters>,
+    /// The syslog-not-sys1 defect: lines without the `PINsafe[<thread>]` tag.
+    without_tag: bool,
 }
 
 impl Sender {
     /// A sender on `socket`; `node_ports[k]` is node k + 1's port.
-    pub fn new(socket: UdpSocket, node_ports: Vec<u16>, counters: Arc<TapCounters>) -> Self {
+    pub fn new(
+        socket: UdpSocket,
+        node_ports: Vec<u16>,
+        counters: Arc<TapCounters>,
+        without_tag: bool,
+    ) -> Self {
         let server_ip = socket
             .local_addr()
             .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |a| a.ip());
@@ -48,6 +55,7 @@ impl Sender {
             server_ip,
             node_ports,
             counters,
+            without_tag,
         }
     }
 
@@ -74,7 +82,11 @@ impl Sender {
             .copied()
             .unwrap_or(0);
         let thread = sys1::thread(record, port);
-        let line = sys1::line(record, self.server_ip, &thread);
+        let line = if self.without_tag {
+            sys1::line_without_tag(record, self.server_ip)
+        } else {
+            sys1::line(record, self.server_ip, &thread)
+        };
         let sent = self.socket.send(line.as_bytes()).await;
         let count = self.counters.log_done(sent.is_ok());
         if let Err(error) = sent

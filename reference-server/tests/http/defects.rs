@@ -94,6 +94,7 @@ async fn probe(defect: Defect, s: &Server) -> Verdict {
         Defect::SsdOldPath => wire5_ssd_at_the_profile_path(s).await,
         Defect::PoliciesOldShape => wire6_policies_as_attributes(s).await,
         Defect::SlowStrings => perf_strings_not_held_back(s).await,
+        Defect::SyslogNotSys1 => sys1_lines_carry_the_pinsafe_tag(s).await,
     }
 }
 
@@ -544,6 +545,31 @@ async fn wire4_position_i_is_index_i(s: &Server) -> Verdict {
     )
 }
 
+/// SYS-1: a syslog line names the application and thread (`PINsafe[<thread>]:`). The
+/// probe starts its own server like `s` (same defects) sending to a socket it reads.
+async fn sys1_lines_carry_the_pinsafe_tag(s: &Server) -> Verdict {
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback UDP socket");
+    let own = start(crate::support::Opts {
+        defects: s.cluster.core.config().defects.iter().collect(),
+        syslog: Some(socket.local_addr().expect("its address")),
+        ..crate::support::Opts::default()
+    })
+    .await;
+    let _ = own.issue_code("alice", 1).await;
+    let mut buf = vec![0u8; 8192];
+    let got = tokio::time::timeout(std::time::Duration::from_secs(5), socket.recv(&mut buf)).await;
+    own.shutdown().await;
+    let Ok(Ok(n)) = got else {
+        return Err("no syslog line arrived".into());
+    };
+    let line = String::from_utf8_lossy(&buf[..n]).into_owned();
+    holds(line.contains(" PINsafe[http-nio-"), || {
+        format!("syslog line without the PINsafe tag: {line}")
+    })
+}
+
 /// slow-strings breaks no rule, only speed: every download takes at least the defect's
 /// delay. The fastest of five downloads tells the servers apart without judging a
 /// machine's speed: a loopback download is far quicker than 25 ms, the held-back one
@@ -673,6 +699,7 @@ defect_tests! {
     wire5_ssd_old_path => SsdOldPath,
     wire6_policies_old_shape => PoliciesOldShape,
     perf_slow_strings => SlowStrings,
+    sys1_syslog_not_sys1 => SyslogNotSys1,
 }
 
 #[test]

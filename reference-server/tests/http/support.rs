@@ -17,6 +17,7 @@ use swivel_reference_server::cluster::{self, ClusterConfig, RunningCluster};
 use swivel_reference_server::defects::Defect;
 use swivel_reference_server::domain::CoreConfig;
 use swivel_reference_server::http::NodeLimits;
+use swivel_reference_server::outlets::{HostPort, OutletConfig};
 use swivel_reference_server::profile::WireProfile;
 use swivel_reference_server::transport::ServeLimits;
 use swivel_reference_server::users_file::default_users;
@@ -53,6 +54,8 @@ pub struct Opts {
     pub body_timeout: Duration,
     /// The wire the nodes speak and the client writes.
     pub profile: WireProfile,
+    /// Where SYS-1 lines go (`serve --syslog`), if anywhere.
+    pub syslog: Option<SocketAddr>,
 }
 
 impl Default for Opts {
@@ -63,6 +66,7 @@ impl Default for Opts {
             defects: Vec::new(),
             body_timeout: Duration::from_secs(1),
             profile: WireProfile::default_profile(),
+            syslog: None,
         }
     }
 }
@@ -278,6 +282,13 @@ pub async fn start(opts: Opts) -> Server {
     };
     let config = ClusterConfig {
         wire_profile: opts.profile.clone(),
+        outlets: OutletConfig {
+            syslog: opts.syslog.map(|a| HostPort {
+                host: a.ip().to_string(),
+                port: a.port(),
+            }),
+            ..OutletConfig::default()
+        },
         ..config
     };
     let cluster = cluster::start(config).await.expect("the cluster starts");

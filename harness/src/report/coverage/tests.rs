@@ -149,12 +149,11 @@ fn matrix_of_a_run_against_a_server_with_session_sharing_on() {
     let pc7 = row(&c, "PC-7");
     assert_eq!((pc7.verdict, pc7.cases.len()), (None, 0));
     // Client rules and rules awaiting a judge are listed apart.
-    assert_eq!(c.rows.len(), 46);
+    assert_eq!(c.rows.len(), 47);
     assert!(c.rows.iter().all(|r| r.id.rule().judged_by_run()));
     assert_eq!(c.certification.len(), 12);
-    let awaiting: Vec<_> = c.awaiting.iter().map(|r| r.id).collect();
-    assert_eq!(awaiting, [rule_id!("SYS-1")]);
-    assert_eq!(c.uncovered(), 46 - 7);
+    assert!(c.awaiting.is_empty());
+    assert_eq!(c.uncovered(), 47 - 7);
 }
 
 #[test]

@@ -131,6 +131,7 @@ actions! {
     advance => Advance,
     expect_log => ExpectLog,
     mark_log => MarkLog,
+    expect_syslog => ExpectSyslog,
     // mobile actions, through the emulator
     provision => Provision,
     strings => Strings,

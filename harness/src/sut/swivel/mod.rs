@@ -254,6 +254,7 @@ impl SwivelSpec {
             // Unique per attempt too: a rerun must not meet the first attempt's users.
             user_suffix: format!("-{}-{case_index}-{attempt}", self.run_tag),
             server: None,
+            syslog: self.syslog.clone(),
             isolation: Some(isolation),
         })
     }
