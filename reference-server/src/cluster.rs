@@ -15,6 +15,7 @@ use crate::clock::SharedClock;
 use crate::domain::site::SiteRecord;
 use crate::domain::users::UserSpec;
 use crate::domain::{AdminError, Core, CoreConfig};
+use crate::http::capture::Capture;
 use crate::http::control::{NodeInfo, control_router};
 use crate::http::{NodeLimits, RouteError, node_router, routes};
 use crate::profile::WireProfile;
@@ -50,6 +51,8 @@ pub struct ClusterConfig {
     pub advertised_host: Option<String>,
     /// The wire every node speaks (`serve --wire-profile`); default `mobile-3.6`.
     pub wire_profile: WireProfile,
+    /// Records every node's exchanges as HAR (`serve --capture`); default none.
+    pub capture: Option<Capture>,
 }
 
 impl ClusterConfig {
@@ -74,6 +77,7 @@ impl ClusterConfig {
             serve_limits: ServeLimits::default(),
             advertised_host: None,
             wire_profile: WireProfile::default_profile(),
+            capture: None,
         }
     }
 }
@@ -240,6 +244,10 @@ pub async fn start(config: ClusterConfig) -> Result<RunningCluster, ClusterError
             Arc::clone(&wire),
         )
         .map_err(route_error)?;
+        let router = match &config.capture {
+            Some(capture) => capture.wrap(router, index, &url(scheme, local)),
+            None => router,
+        };
         let acceptor = tls.as_ref().map(|t| t.acceptor.clone());
         let (limits, rx) = (config.serve_limits.clone(), shutdown_rx.clone());
         tasks.spawn(async move {

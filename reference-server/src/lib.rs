@@ -18,11 +18,14 @@
 //!   landing page, at the profile's paths) and for the control API.
 //! - [`transport`]: the accept loop (plain or TLS, with read timeouts and graceful stop).
 //! - [`cluster`]: starts N nodes and the control listener over one repository.
+//! - [`har`]: HTTP Archive (HAR 1.2) files, which `serve --capture` writes, and their
+//!   redaction.
 
 pub mod clock;
 pub mod cluster;
 pub mod defects;
 pub mod domain;
+pub mod har;
 pub mod http;
 pub mod profile;
 pub mod rules;

@@ -1,6 +1,7 @@
 //! Command-line definition (clap derive) and dispatch to each subcommand's module, plus
 //! what several subcommands share: case selection, signal handling, stdout writing.
 
+mod capture_args;
 mod list;
 mod load_test;
 mod report;

@@ -18,6 +18,7 @@ use swivel_reference_server::transport::{ServeLimits, TlsSource};
 use swivel_reference_server::users_file::{default_users, load_users};
 use swivel_reference_server::wire::ServerWire;
 
+use super::capture_args::{self, CaptureArgs};
 use super::{EXIT_OK, OnOff, wait_for_stop};
 
 /// Prints a line to stdout, ignoring a closed pipe: a server whose reader went away
@@ -104,6 +105,8 @@ pub struct ServeArgs {
         default_value = "mobile-3.6"
     )]
     wire_profile: String,
+    #[command(flatten)]
+    capture: CaptureArgs,
 }
 
 fn print_defects() {
@@ -150,6 +153,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
         .to_string();
     let ssd_id_param = wire_profile.ssd.id_param.clone();
     let profile_line = format!("{} ({})", wire_profile.name, wire_profile.source());
+    let capture = args
+        .capture
+        .start(&wire_profile, &users, &args.agent_secret)?;
     let config = ClusterConfig {
         bind: args.bind,
         control_bind: args.control_bind,
@@ -169,6 +175,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
         serve_limits: ServeLimits::default(),
         advertised_host: args.advertise_host.clone(),
         wire_profile,
+        capture: capture.clone(),
     };
     let cluster = start(config)
         .await
@@ -194,6 +201,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
     say!("control token: {}", cluster.control_token);
     say!("site id: {}", args.site_id);
     say!("wire profile: {profile_line}");
+    if let Some(line) = args.capture.banner() {
+        say!("{line}");
+    }
     if let Some(first) = cluster.node_urls.first() {
         say!(
             "ssd: {first}{ssd_path}?{ssd_id_param}={}",
@@ -217,5 +227,6 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
     wait_for_stop().await;
     say!("stopping");
     cluster.shutdown().await;
+    capture_args::finish(capture).await;
     Ok(EXIT_OK)
 }
