@@ -173,8 +173,24 @@ impl HarRedactor {
         }
     }
 
-    /// Remembers a secret to mask wherever it appears (e.g. a PIN, the agent secret).
+    /// Remembers a secret to mask wherever it appears (e.g. a PIN, the agent secret). Of a
+    /// URL only the code it carries is remembered, not its scheme, host or path.
     pub fn learn(&mut self, value: &str, kind: SecretKind) {
+        if kind == SecretKind::Url {
+            let decoded = decode_component(value);
+            let query_code = decoded
+                .split(['?', '&'])
+                .find_map(|pair| pair.strip_prefix("code="))
+                .map(str::to_string);
+            for code in complete_code(&decoded)
+                .map(str::to_string)
+                .into_iter()
+                .chain(query_code)
+            {
+                self.learn(&code, SecretKind::Code);
+            }
+            return;
+        }
         for token in value.split(|c: char| !is_token_char(c)) {
             if token.len() < MIN_LEARNED || token.len() > MAX_LEARNED {
                 continue;

@@ -9,6 +9,7 @@
 //! sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 //! confirmed = ["paths.agent_xml", "elements.username"]
 //! changed = ["actions.provision"]
+//! removed = ["ssd.pin"]
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,10 @@ pub struct CaptureRecord {
     /// Parts the capture showed with another value, which the profile now has.
     #[serde(default)]
     pub changed: Vec<String>,
+    /// Parts the capture showed to be absent (e.g. no `<pin>` in the Site ID reply), which
+    /// the profile no longer has.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<String>,
 }
 
 impl CaptureRecord {

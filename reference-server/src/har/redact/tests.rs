@@ -183,6 +183,11 @@ fn complete_urls_qr_payloads_images_and_credentials() {
         ..Content::default()
     };
     r.redact_entry(&mut qr);
+    assert!(
+        qr.request.url.starts_with("http://h/"),
+        "{}",
+        qr.request.url
+    );
     assert!(!qr.request.url.contains("ZZ99ZZ99ZZ"), "{}", qr.request.url);
     assert!(
         qr.request

@@ -151,8 +151,10 @@ impl Drop for Pending {
     }
 }
 
+/// Milliseconds to the microsecond: more digits would only be noise (and long digit
+/// runs in a shared file look like codes to anyone scanning it).
 fn millis(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
+    (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
 }
 
 fn version(v: Version) -> &'static str {
