@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use super::classify::Classified;
+use super::classify::{Classified, Kind};
 use crate::codec::xml::Element;
 use crate::profile::{WireProfile, builtin};
 
@@ -20,7 +20,10 @@ const MIN_SECRET: usize = 4;
 pub struct Secrets {
     values: BTreeSet<String>,
     element_names: BTreeSet<String>,
+    /// Parameters whose whole value is a secret (a device id).
     param_names: BTreeSet<String>,
+    /// Parameters whose value is a URL carrying a code (a QR payload).
+    url_param_names: BTreeSet<String>,
 }
 
 /// An output held a value from the capture.
@@ -58,15 +61,22 @@ impl Secrets {
                 s.element_names.insert(name.to_ascii_lowercase());
             }
             s.param_names.insert(p.paths.token_index_id_param.clone());
-            s.param_names.insert(p.paths.qr_text_param.clone());
+            s.url_param_names.insert(p.paths.qr_text_param.clone());
         }
         for c in classified {
             for root in [&c.request, &c.reply].into_iter().flatten() {
                 s.collect_element(root);
             }
+            // A device id in a TokenIndex query, a code in a QR link's payload (the Site
+            // ID lookup's `id` is no secret).
             for (name, value) in c.ex.query.iter().chain(&c.ex.form) {
-                if s.param_names.contains(name) {
+                if c.kind == Kind::TokenIndex && s.param_names.contains(name) {
                     s.add(value);
+                } else if c.kind == Kind::QrCode
+                    && s.url_param_names.contains(name)
+                    && let Some(code) = code_in_url(value)
+                {
+                    s.add(code);
                 }
             }
         }
@@ -126,6 +136,18 @@ impl Secrets {
     }
 }
 
+/// The code a Provision URL (`code=`) or complete URL (`…/complete/<site>/<user>/<code>`)
+/// carries; the rest of a URL (scheme, host, path words) is no secret.
+fn code_in_url(url: &str) -> Option<&str> {
+    if let Some(code) = url.split(['?', '&']).find_map(|p| p.strip_prefix("code=")) {
+        return Some(code);
+    }
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    let segments: Vec<&str> = path.split('/').collect();
+    let at = segments.iter().position(|s| *s == "complete")?;
+    segments.get(at + 3).copied().filter(|s| !s.is_empty())
+}
+
 /// `value` when it is fit to be written as a spelling: short, printable, no markup.
 pub fn spelling(value: &str) -> Option<&str> {
     let ok = value.chars().count() <= 64
@@ -155,6 +177,15 @@ mod tests {
             Some("application/xml; charset=utf-8")
         );
         assert_eq!(spelling("<x>"), None);
+        assert_eq!(
+            code_in_url("http://h/smc/complete/S/u/C0DE1234"),
+            Some("C0DE1234")
+        );
+        assert_eq!(
+            code_in_url("swivelsecure://provision/?server=h&code=C0DE1234"),
+            Some("C0DE1234")
+        );
+        assert_eq!(code_in_url("http://h/other"), None);
         assert_eq!(spelling(&"a".repeat(65)), None);
     }
 }

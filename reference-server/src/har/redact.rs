@@ -68,7 +68,9 @@ const COMPLETE_SEGMENT: &str = "complete";
 #[derive(Debug, Clone, Default)]
 pub struct SecretNames {
     elements: Vec<(String, SecretKind)>,
-    params: Vec<(String, SecretKind)>,
+    /// `(parameter, path it is a secret at (the end of the URL path), kind)`: the
+    /// TokenIndex `id` is a device id, the Site ID lookup's `id` is not.
+    params: Vec<(String, String, SecretKind)>,
 }
 
 impl SecretNames {
@@ -88,12 +90,19 @@ impl SecretNames {
             ] {
                 push_unique(&mut names.elements, name, kind);
             }
-            push_unique(
-                &mut names.params,
-                &p.paths.token_index_id_param,
-                SecretKind::DeviceId,
-            );
-            push_unique(&mut names.params, &p.paths.qr_text_param, SecretKind::Url);
+            for (param, path, kind) in [
+                (
+                    &p.paths.token_index_id_param,
+                    &p.paths.token_index,
+                    SecretKind::DeviceId,
+                ),
+                (&p.paths.qr_text_param, &p.paths.qr_code, SecretKind::Url),
+            ] {
+                let entry = (param.clone(), path.clone(), kind);
+                if !names.params.contains(&entry) {
+                    names.params.push(entry);
+                }
+            }
         }
         names
     }
@@ -114,8 +123,12 @@ impl SecretNames {
             .map(|(_, k)| *k)
     }
 
-    fn param(&self, name: &str) -> Option<SecretKind> {
-        self.params.iter().find(|(n, _)| n == name).map(|(_, k)| *k)
+    /// The kind of secret parameter `name` carries in a request to `path`.
+    fn param(&self, path: &str, name: &str) -> Option<SecretKind> {
+        self.params
+            .iter()
+            .find(|(n, at, _)| n == name && path.ends_with(at.as_str()))
+            .map(|(_, _, k)| *k)
     }
 }
 
@@ -237,8 +250,9 @@ impl HarRedactor {
                     }
                 }
             }
+            let path = url_path(&entry.request.url).to_string();
             for p in &mut post.params {
-                if let Some(kind) = self.names.param(&p.name) {
+                if let Some(kind) = self.names.param(&path, &p.name) {
                     self.learn(&p.value, kind);
                 }
             }
@@ -262,8 +276,9 @@ impl HarRedactor {
         }
         content.encoding = None;
         self.learn_from_url(&entry.request.url);
+        let path = url_path(&entry.request.url).to_string();
         for q in &entry.request.query_string {
-            if let Some(kind) = self.names.param(&q.name) {
+            if let Some(kind) = self.names.param(&path, &q.name) {
                 self.learn(&q.value, kind);
             }
         }
@@ -341,6 +356,7 @@ impl HarRedactor {
             Some((b, q)) => (b, Some(q)),
             None => (url, None),
         };
+        let path = url_path(url).to_string();
         let mut out = self.replace(base);
         if let Some(query) = query {
             out.push('?');
@@ -348,7 +364,7 @@ impl HarRedactor {
             for pair in query.split('&') {
                 let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
                 let name = decode_component(key);
-                let value = match self.names.param(&name) {
+                let value = match self.names.param(&path, &name) {
                     Some(kind) => {
                         let plain = decode_component(value);
                         self.learn(&plain, kind);
@@ -402,6 +418,15 @@ fn withhold_binary(text: &mut String, comment: &mut Option<String>, len: usize) 
     *comment = Some(format!(
         "binary body of {len} bytes withheld by redaction (an image may encode a code)"
     ));
+}
+
+/// The path of an absolute URL (or of a path with a query).
+fn url_path(url: &str) -> &str {
+    let without_query = url.split(['?', '#']).next().unwrap_or(url);
+    match without_query.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => without_query,
+    }
 }
 
 /// The code segment of a complete URL, if `url` is one.
