@@ -24,16 +24,16 @@ pub struct Har {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Log {
     /// Format version, `1.2`.
-    #[serde(default = "har_version")]
+    #[serde(default = "har_version", deserialize_with = "lenient")]
     pub version: String,
     /// The program that wrote the file.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub creator: Creator,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// The exchanges, in the order written.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub entries: Vec<Entry>,
 }
 
@@ -41,14 +41,34 @@ fn har_version() -> String {
     "1.2".to_string()
 }
 
+/// `null` reads as the default: tools write `null` for what they do not know
+/// (mitmproxy's `connect` and `ssl` timings, a missing body text).
+fn lenient<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A size, `null` read as unknown (-1).
+fn lenient_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    Ok(Option::<i64>::deserialize(d)?.unwrap_or(-1))
+}
+
+/// A timing, `null` read as not applicable (-1).
+fn lenient_timing<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(-1.0))
+}
+
 /// The program that wrote a HAR file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Creator {
     /// Its name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub name: String,
     /// Its version.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub version: String,
 }
 
@@ -57,22 +77,22 @@ pub struct Creator {
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
     /// When the request started (ISO 8601).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub started_date_time: String,
     /// Total time in milliseconds.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub time: f64,
     /// The request.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub request: Request,
     /// The response.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub response: Response,
     /// Cache information (always empty here).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub cache: Cache,
     /// Timings in milliseconds.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub timings: Timings,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -87,31 +107,31 @@ pub struct Entry {
 #[serde(rename_all = "camelCase")]
 pub struct Request {
     /// `GET`, `POST`, …
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub method: String,
     /// The absolute URL, query included.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub url: String,
     /// `HTTP/1.1`, …
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub http_version: String,
     /// Cookies.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub cookies: Vec<Cookie>,
     /// Headers, in order.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub headers: Vec<NameValue>,
     /// The query, decoded.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub query_string: Vec<NameValue>,
     /// The body, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_data: Option<PostData>,
     /// Bytes of the head, -1 when unknown.
-    #[serde(default = "unknown_size")]
+    #[serde(default = "unknown_size", deserialize_with = "lenient_size")]
     pub headers_size: i64,
     /// Bytes of the body, -1 when unknown.
-    #[serde(default = "unknown_size")]
+    #[serde(default = "unknown_size", deserialize_with = "lenient_size")]
     pub body_size: i64,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -127,31 +147,31 @@ fn unknown_size() -> i64 {
 #[serde(rename_all = "camelCase")]
 pub struct Response {
     /// HTTP status (0 when the request got no response).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub status: u16,
     /// Reason phrase.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub status_text: String,
     /// `HTTP/1.1`, …
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub http_version: String,
     /// Cookies set.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub cookies: Vec<Cookie>,
     /// Headers, in order.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub headers: Vec<NameValue>,
     /// The body.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub content: Content,
     /// The `Location` of a redirect, else empty.
-    #[serde(default, rename = "redirectURL")]
+    #[serde(default, rename = "redirectURL", deserialize_with = "lenient")]
     pub redirect_url: String,
     /// Bytes of the head, -1 when unknown.
-    #[serde(default = "unknown_size")]
+    #[serde(default = "unknown_size", deserialize_with = "lenient_size")]
     pub headers_size: i64,
     /// Bytes of the body, -1 when unknown.
-    #[serde(default = "unknown_size")]
+    #[serde(default = "unknown_size", deserialize_with = "lenient_size")]
     pub body_size: i64,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -162,10 +182,10 @@ pub struct Response {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NameValue {
     /// Its name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub name: String,
     /// Its value.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub value: String,
 }
 
@@ -183,10 +203,10 @@ impl NameValue {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cookie {
     /// Its name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub name: String,
     /// Its value.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub value: String,
 }
 
@@ -195,14 +215,14 @@ pub struct Cookie {
 #[serde(rename_all = "camelCase")]
 pub struct PostData {
     /// Its `Content-Type`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub mime_type: String,
     /// Form fields, for urlencoded bodies.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub params: Vec<NameValue>,
     /// The body as text (base64 when `encoding` is `base64`, which HAR 1.2 defines only
     /// for responses; some tools write it for requests too).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub text: String,
     /// `base64`, or absent for plain text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -217,10 +237,10 @@ pub struct PostData {
 #[serde(rename_all = "camelCase")]
 pub struct Content {
     /// Bytes of the body as sent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub size: i64,
     /// Its `Content-Type`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub mime_type: String,
     /// The body as text (base64 when `encoding` is `base64`); absent when not recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -241,25 +261,25 @@ pub struct Cache {}
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Timings {
     /// Waiting for a connection.
-    #[serde(default = "not_applicable")]
+    #[serde(default = "not_applicable", deserialize_with = "lenient_timing")]
     pub blocked: f64,
     /// DNS resolution.
-    #[serde(default = "not_applicable")]
+    #[serde(default = "not_applicable", deserialize_with = "lenient_timing")]
     pub dns: f64,
     /// Connecting.
-    #[serde(default = "not_applicable")]
+    #[serde(default = "not_applicable", deserialize_with = "lenient_timing")]
     pub connect: f64,
     /// Sending the request.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub send: f64,
     /// Waiting for the response head.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub wait: f64,
     /// Receiving the response body.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub receive: f64,
     /// TLS handshake.
-    #[serde(default = "not_applicable")]
+    #[serde(default = "not_applicable", deserialize_with = "lenient_timing")]
     pub ssl: f64,
 }
 
@@ -359,6 +379,24 @@ mod tests {
         assert_eq!(entry.request.headers_size, -1);
         assert_eq!(entry.response.content.bytes().unwrap(), b"hi");
         assert_eq!(entry.timings, Timings::default());
+    }
+
+    #[test]
+    fn nulls_where_tools_write_them_read_as_unknown() {
+        // As mitmproxy's hardump writes an entry: null timings, a null body text.
+        let text = r#"{"log":{"entries":[{"startedDateTime":"2026-01-01T00:00:00+00:00","time":1.5,
+            "request":{"method":"POST","url":"http://h/x","headers":null,"cookies":[],
+              "queryString":[],"headersSize":10,"bodySize":0,
+              "postData":{"mimeType":"","text":null,"params":[]}},
+            "response":{"status":0,"statusText":"","httpVersion":"","headers":[],"cookies":[],
+              "content":{},"redirectURL":null,"headersSize":-1,"bodySize":null,"_error":null},
+            "cache":{},"timings":{"connect":null,"ssl":null,"send":0,"receive":0,"wait":0}}]}}"#;
+        let har: Har = serde_json::from_str(text).unwrap();
+        let entry = &har.log.entries[0];
+        assert_eq!(entry.timings.connect, -1.0);
+        assert_eq!(entry.response.body_size, -1);
+        assert_eq!(entry.request.post_data.as_ref().unwrap().text, "");
+        assert!(entry.request.headers.is_empty());
     }
 
     #[test]
