@@ -204,3 +204,99 @@ pub fn check(profile: &WireProfile, capture: &LoadedCapture, obs: &Observations)
         notes: obs.notes.clone(),
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn capture() -> LoadedCapture {
+        LoadedCapture {
+            har: serde_json::from_str(r#"{"log":{}}"#).unwrap(),
+            file_name: "t.har".into(),
+            sha256: "0".repeat(64),
+            bytes: 0,
+        }
+    }
+
+    pub(crate) fn observed(findings: &[(&str, Shown)]) -> Observations {
+        Observations {
+            findings: findings
+                .iter()
+                .map(|(part, shown)| {
+                    let finding = Finding {
+                        shown: shown.clone(),
+                        seen: "test".into(),
+                    };
+                    (part.to_string(), finding)
+                })
+                .collect(),
+            ..Observations::default()
+        }
+    }
+
+    pub(crate) fn value(v: &str) -> Shown {
+        Shown::Value { value: v.into() }
+    }
+
+    fn verdict_of<'r>(report: &'r CheckReport, part: &str) -> Option<&'r PartRow> {
+        report.parts.iter().find(|r| r.part == part)
+    }
+
+    #[test]
+    fn values_absences_and_parts_the_profile_lacks() {
+        let p = WireProfile::default_profile();
+        let o = observed(&[
+            ("actions.provision", value("provision")),
+            ("requests.xml_prolog", value("true")),
+            ("ssd.pin", Shown::Absent),
+            ("ssd.error", value("Error")),
+            ("policies.id", Shown::Absent),
+        ]);
+        let r = check(&p, &capture(), &o);
+        let v = |part| verdict_of(&r, part).map(|row| row.verdict);
+        assert_eq!(v("actions.provision"), Some(Verdict::Matches));
+        assert_eq!(v("requests.xml_prolog"), Some(Verdict::Contradicted));
+        assert_eq!(v("ssd.pin"), Some(Verdict::Contradicted));
+        assert_eq!(v("ssd.error"), Some(Verdict::Contradicted));
+        assert_eq!(verdict_of(&r, "ssd.error").unwrap().profile, None);
+        assert_eq!(
+            v("policies.id"),
+            None,
+            "absent where the profile lacks it: no row"
+        );
+        assert_eq!(v("paths.agent_xml"), Some(Verdict::NotShown));
+        assert_eq!(
+            r.contradicted(),
+            ["requests.xml_prolog", "ssd.pin", "ssd.error"]
+        );
+        assert_eq!(
+            (r.summary.matches, r.summary.contradicted),
+            (1, 3),
+            "{:?}",
+            r.summary
+        );
+    }
+
+    #[test]
+    fn provision_spellings_are_judged_as_a_set() {
+        let p = WireProfile::default_profile();
+        let judge = |accepted: &[&str], refused: &[&str]| {
+            let shown = Shown::Spellings {
+                accepted: accepted.iter().map(|s| s.to_string()).collect(),
+                refused: refused.iter().map(|s| s.to_string()).collect(),
+            };
+            let r = check(
+                &p,
+                &capture(),
+                &observed(&[("action_aliases.provision", shown)]),
+            );
+            verdict_of(&r, "action_aliases.provision").unwrap().verdict
+        };
+        // mobile-3.6 accepts `provision` and `Provision`: a capture that tried only one
+        // of them, or refused a spelling it does not list, agrees with it.
+        assert_eq!(judge(&["Provision"], &["PROVISION"]), Verdict::Matches);
+        assert_eq!(judge(&["provision", "Provision"], &[]), Verdict::Matches);
+        assert_eq!(judge(&["Provision"], &["provision"]), Verdict::Contradicted);
+        assert_eq!(judge(&["provision", "Prov"], &[]), Verdict::Contradicted);
+    }
+}

@@ -277,3 +277,83 @@ fn drop_stale_evidence(profile: &mut WireProfile) {
         .evidence
         .retain(|k, _| parts.contains(k) || WireProfile::SECTIONS.contains(&k.as_str()));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::check::tests::{capture, observed, value};
+    use crate::profile::Policies;
+
+    #[test]
+    fn the_other_aliases_keep_the_bases_less_refused_and_the_action_itself() {
+        let owned = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            aliases(
+                &owned(&["Provision", "Prov"]),
+                "provision",
+                &owned(&["provision", "P2"]),
+                &owned(&["Prov"])
+            ),
+            ["Provision", "P2"]
+        );
+    }
+
+    #[test]
+    fn a_switch_of_shape_fills_what_the_capture_did_not_show_as_assumed() {
+        let base = WireProfile::default_profile();
+        let o = observed(&[
+            ("policies.shape", value("elements")),
+            ("policies.item", value("Policy")),
+            ("policies.id", value("Key")),
+            ("policies.container", Shown::Absent),
+            ("strings.layout", value("packed")),
+            ("strings.position_zero", Shown::Absent),
+            ("actions.provision", value("Provision")),
+        ]);
+        let inferred = infer(&base, &capture(), &o, "mine").unwrap();
+        let p = &inferred.profile;
+        assert_eq!(p.name, "mine");
+        assert_eq!(
+            p.policies,
+            Policies::Elements {
+                item: "Policy".into(),
+                id: "Key".into(),
+                content: "Content".into(),
+                description: "Description".into()
+            }
+        );
+        assert_eq!(
+            inferred.filled,
+            ["policies.content", "policies.description"]
+        );
+        assert_eq!(p.evidence_of("policies.content"), Some(Evidence::Assumed));
+        assert_eq!(p.evidence_of("policies.id"), Some(Evidence::Capture));
+        assert_eq!(
+            p.evidence_of("paths.agent_xml"),
+            base.evidence_of("paths.agent_xml")
+        );
+        assert_eq!(p.strings.position_zero, None);
+        // `Provision` was an alias; as the action itself it is one no more.
+        assert_eq!(p.actions.provision, "Provision");
+        assert!(p.action_aliases.provision.is_empty());
+        let record = p.captures.last().unwrap();
+        assert!(
+            record
+                .changed
+                .contains(&"action_aliases.provision".to_string())
+        );
+        assert_eq!(
+            record.removed,
+            ["policies.container", "strings.position_zero"]
+        );
+        assert_eq!(record.sha256, "0".repeat(64));
+        // The text is a profile file, header and all.
+        assert!(inferred.text.starts_with("# Wire profile `mine`"));
+        let again = WireProfile::from_toml(&inferred.text, "t").unwrap();
+        assert_eq!(again.parts(), p.parts());
+        assert_eq!(
+            (&again.evidence, &again.captures),
+            (&p.evidence, &p.captures)
+        );
+    }
+}

@@ -116,7 +116,8 @@ pub(super) async fn record(
         frame
     }));
     let response = next.run(Request::from_parts(parts, body)).await;
-    let (parts, body) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
+    keep_length(&mut parts, &body);
     let mut pending = Pending {
         recorder,
         started,
@@ -136,6 +137,24 @@ pub(super) async fn record(
         frame
     }));
     Response::from_parts(parts, body)
+}
+
+/// The copying body does not pass on the size hint, from which hyper writes
+/// `Content-Length`; so the length goes into the head, and a recorded reply is framed
+/// exactly as an unrecorded one.
+fn keep_length(parts: &mut axum::http::response::Parts, body: &Body) {
+    use axum::body::HttpBody as _;
+    let no_body = parts.status.is_informational()
+        || parts.status == StatusCode::NO_CONTENT
+        || parts.status == StatusCode::NOT_MODIFIED;
+    if let Some(length) = body.size_hint().exact()
+        && !no_body
+        && !parts.headers.contains_key(header::CONTENT_LENGTH)
+    {
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, header::HeaderValue::from(length));
+    }
 }
 
 impl Drop for Pending {
