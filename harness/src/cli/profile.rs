@@ -2,13 +2,14 @@
 //! `check` prints a table and writes `profile-check.md` and `profile-check.json` (exit 1
 //! when a part is contradicted), `infer` writes a profile TOML that matches the capture,
 //! `redact` writes a copy of a capture with its secrets masked. Every output is scanned
-//! for the capture's secret values before it is written.
+//! for the capture's secret values before it is written, and written atomically.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use swivel_harness::capture::{self, LoadedCapture, Observations, check, infer, load, observe};
+use swivel_harness::load_test::report::write_atomic;
 use swivel_harness::profile::{WireProfile, builtin};
 use swivel_reference_server::har::redact::{HarRedactor, SecretNames};
 
@@ -110,7 +111,7 @@ fn resolve(name_or_path: &str, option: &str) -> anyhow::Result<WireProfile> {
 fn guarded_write(obs: &Observations, sha256: &str, path: &Path, text: &str) -> anyhow::Result<()> {
     obs.secrets
         .guard(&path.display().to_string(), &text.replace(sha256, ""))?;
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+    Ok(write_atomic(path, text.as_bytes())?)
 }
 
 fn guarded_say(obs: &Observations, sha256: &str, text: &str) -> anyhow::Result<()> {
@@ -225,8 +226,7 @@ fn run_redact(args: &RedactArgs) -> anyhow::Result<u8> {
     redactor.redact_har(&mut loaded.har);
     let text = serde_json::to_string_pretty(&loaded.har).context("cannot write the HAR")?;
     obs.secrets.guard(&args.out.display().to_string(), &text)?;
-    std::fs::write(&args.out, text.as_bytes())
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    write_atomic(&args.out, text.as_bytes())?;
     say(&format!(
         "{} entries of {} written to {} with secrets masked (binary bodies left out)\n",
         loaded.har.log.entries.len(),
