@@ -7,6 +7,9 @@
 //! scanned before it is written: a hit is an error, not a leak.
 
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
 use super::classify::{Classified, Kind};
 use crate::codec::xml::Element;
@@ -24,6 +27,9 @@ pub struct Secrets {
     param_names: BTreeSet<String>,
     /// Parameters whose value is a URL carrying a code (a QR payload).
     url_param_names: BTreeSet<String>,
+    /// Every value at once, built on first use: a large capture holds many thousand
+    /// strings, and an output is searched for all of them in one pass.
+    matcher: OnceLock<Option<AhoCorasick>>,
 }
 
 /// An output held a value from the capture.
@@ -98,6 +104,7 @@ impl Secrets {
     /// Tracks `value` and each of its tokens (runs of letters, digits, `-` and `_`: a
     /// strings reply is many).
     pub fn add(&mut self, value: &str) {
+        self.matcher = OnceLock::new();
         let value = value.trim();
         if value.chars().count() >= MIN_SECRET {
             self.values.insert(value.to_string());
@@ -111,7 +118,17 @@ impl Secrets {
 
     /// Whether `text` holds a tracked value.
     pub fn leaks(&self, text: &str) -> bool {
-        self.values.iter().any(|v| text.contains(v.as_str()))
+        let matcher = self.matcher.get_or_init(|| {
+            AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::NoncontiguousNFA))
+                .build(&self.values)
+                .ok()
+        });
+        match matcher {
+            Some(m) => m.is_match(text),
+            // Never expected (the values are plain strings); the slow way then.
+            None => self.values.iter().any(|v| text.contains(v.as_str())),
+        }
     }
 
     /// `Ok` when `text` (output `what`) holds no tracked value.
