@@ -14,10 +14,24 @@ use crate::users_file::default_users;
 
 const BOUND: Duration = Duration::from_secs(10);
 
-fn temp_file(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("swivel-capture-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join(name)
+/// A file in a directory of its own, removed when the guard drops.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(name: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("swivel-capture-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        Self(dir.join(name))
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
 }
 
 async fn server(capture: &Capture) -> RunningCluster {
@@ -57,7 +71,8 @@ async fn post(client: &reqwest::Client, url: &str, body: String) -> String {
 
 #[tokio::test]
 async fn concurrent_exchanges_are_whole_masked_and_readable_before_the_end() {
-    let path = temp_file("concurrent.har");
+    let temp = TempFile::new("concurrent.har");
+    let path = temp.0.clone();
     let mut options = CaptureOptions::new(&WireProfile::default_profile());
     options.secrets.push("swivel-harness-secret".into());
     let capture = Capture::start(&path, options).expect("capture starts");
@@ -150,7 +165,8 @@ async fn concurrent_exchanges_are_whole_masked_and_readable_before_the_end() {
 
 #[tokio::test]
 async fn secrets_are_kept_when_asked_and_bodies_are_capped() {
-    let path = temp_file("secrets.har");
+    let temp = TempFile::new("secrets.har");
+    let path = temp.0.clone();
     let options = CaptureOptions {
         redact: false,
         max_body_bytes: 200,
