@@ -25,12 +25,29 @@ pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// This test run's scratch directory.
+const WORKDIR_PREFIX: &str = "swivel-profile-capture-";
+
+/// This test run's scratch directory (a few MB of captures and reports). Those of earlier
+/// runs whose process is gone are removed first: no single test knows when the others
+/// are done with this one.
 pub fn workdir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir =
-            std::env::temp_dir().join(format!("swivel-profile-capture-{}", std::process::id()));
+        let temp = std::env::temp_dir();
+        let proc_fs = Path::new("/proc/self").exists();
+        if let Ok(entries) = std::fs::read_dir(&temp) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let gone = name
+                    .strip_prefix(WORKDIR_PREFIX)
+                    .and_then(|pid| pid.parse::<u32>().ok())
+                    .is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists());
+                if gone && proc_fs {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        let dir = temp.join(format!("{WORKDIR_PREFIX}{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         dir
     })
