@@ -22,7 +22,9 @@
 //! - [`load_test`]: goose load personas, their raw samples and the self-contained load report.
 //! - [`compare`]: `report compare`: two load runs (gated) or two conformance runs.
 //! - [`sinks`]: the syslog and SMTP receivers that read what a real server sends out.
+//! - [`capture`]: `profile check` and `profile infer`: a wire profile against a HAR capture.
 
+pub mod capture;
 pub mod codec;
 pub mod compare;
 pub mod control;

@@ -16,6 +16,7 @@ use crate::clock::SharedClock;
 use crate::domain::site::SiteRecord;
 use crate::domain::users::UserSpec;
 use crate::domain::{AdminError, Core, CoreConfig};
+use crate::http::capture::Capture;
 use crate::http::control::{NodeInfo, control_router};
 use crate::http::{NodeLimits, RouteError, node_router, routes};
 use crate::outlets::{OutletConfig, OutletError};
@@ -57,6 +58,8 @@ pub struct ClusterConfig {
     pub wire_profile: WireProfile,
     /// Syslog host and SMTP relay, if any (`serve --syslog`, `--smtp-relay`).
     pub outlets: OutletConfig,
+    /// Records every node's exchanges as HAR (`serve --capture`); default none.
+    pub capture: Option<Capture>,
 }
 
 impl ClusterConfig {
@@ -83,6 +86,7 @@ impl ClusterConfig {
             advertised_host: None,
             wire_profile: WireProfile::default_profile(),
             outlets: OutletConfig::default(),
+            capture: None,
         }
     }
 }
@@ -268,6 +272,10 @@ pub async fn start(config: ClusterConfig) -> Result<RunningCluster, ClusterError
             Arc::clone(&wire),
         )
         .map_err(route_error)?;
+        let router = match &config.capture {
+            Some(capture) => capture.wrap(router, index, &url(scheme, local)),
+            None => router,
+        };
         let acceptor = tls.as_ref().map(|t| t.acceptor.clone());
         let (limits, rx) = (config.serve_limits.clone(), shutdown_rx.clone());
         tasks.spawn(async move {

@@ -21,11 +21,14 @@
 //!   host, e-mail transports' messages to an SMTP relay (protocol.md §12).
 //! - [`cluster`]: starts N nodes, the control listener (optional) and the outlets over
 //!   one repository.
+//! - [`har`]: HTTP Archive (HAR 1.2) files, which `serve --capture` writes, and their
+//!   redaction.
 
 pub mod clock;
 pub mod cluster;
 pub mod defects;
 pub mod domain;
+pub mod har;
 pub mod http;
 pub mod outlets;
 pub mod policies_file;

@@ -1,8 +1,10 @@
 //! Command-line definition (clap derive) and dispatch to each subcommand's module, plus
 //! what several subcommands share: case selection, signal handling, stdout writing.
 
+mod capture_args;
 mod list;
 mod load_test;
+mod profile;
 mod report;
 mod run;
 mod serve;
@@ -49,6 +51,13 @@ enum Command {
     Report {
         #[command(subcommand)]
         command: report::ReportCommand,
+    },
+    /// Calibrate a wire profile from a capture (HAR): `profile check` compares a profile
+    /// with it part by part, `profile infer` writes one that matches it, `profile redact`
+    /// writes a copy safe to share.
+    Profile {
+        #[command(subcommand)]
+        command: profile::ProfileCommand,
     },
 }
 
@@ -195,5 +204,6 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Serve(args) => serve::run(args).await,
         Command::Load(args) => load_test::run(*args).await,
         Command::Report { command } => report::run(&command),
+        Command::Profile { command } => profile::run(&command),
     }
 }

@@ -21,6 +21,7 @@ use swivel_reference_server::transport::TlsSource;
 use swivel_reference_server::users_file::{default_users, load_users};
 use swivel_reference_server::wire::ServerWire;
 
+use super::capture_args::{self, CaptureArgs};
 use super::{EXIT_OK, OnOff, wait_for_stop};
 
 /// Prints a line to stdout, ignoring a closed pipe: a server whose reader went away
@@ -124,6 +125,8 @@ pub struct ServeArgs {
         default_value = "mobile-3.6"
     )]
     wire_profile: String,
+    #[command(flatten)]
+    capture: CaptureArgs,
 }
 
 fn print_defects() {
@@ -189,6 +192,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
         ..CoreConfig::default()
     };
     let token = args.control_token.clone().unwrap_or_else(random_token);
+    let capture = args
+        .capture
+        .start(&wire_profile, &users, &args.agent_secret)?;
     let config = ClusterConfig {
         bind: args.bind,
         control_bind: args.control_bind,
@@ -197,6 +203,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
         tls,
         advertised_host: args.advertise_host.clone(),
         wire_profile,
+        capture: capture.clone(),
         outlets: OutletConfig {
             syslog: args.syslog.clone(),
             smtp_relay: args.smtp_relay.clone(),
@@ -243,6 +250,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
     }
     say!("site id: {}", args.site_id);
     say!("wire profile: {profile_line}");
+    if let Some(line) = args.capture.banner() {
+        say!("{line}");
+    }
     if let Some(first) = cluster.node_urls.first() {
         say!(
             "ssd: {first}{ssd_path}?{ssd_id_param}={}",
@@ -266,5 +276,6 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
     wait_for_stop().await;
     say!("stopping");
     cluster.shutdown().await;
+    capture_args::finish(capture).await;
     Ok(EXIT_OK)
 }

@@ -21,7 +21,7 @@ pub mod qr;
 pub mod reply;
 pub mod request;
 pub mod strings;
-mod xml;
+pub(crate) mod xml;
 
 pub use call::{Call, Outcome};
 pub use judge::{Received, judge};

@@ -3,10 +3,12 @@
 //! self-service and QR under the contexts `pinsafe`, `proxy` and `sentry`, plus the SSD lookup and the
 //! complete-URL landing page at the root ([`routes`] plans where).
 //! [`control::control_router`] is the harness's JSON control API on its own listener.
+//! [`capture::Capture`] records a node's exchanges as HAR (`serve --capture`).
 
 pub mod admin_xml;
 pub mod agentxml;
 pub mod body;
+pub mod capture;
 pub mod client;
 pub mod control;
 mod node_state;

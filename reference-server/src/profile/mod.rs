@@ -4,7 +4,8 @@
 //! Both sides read it: the harness's client codec writes requests and judges replies
 //! with it, and the reference server decides what it accepts and how it answers (with
 //! XML code of its own, so each side stays an oracle for the other). Each part carries
-//! its evidence (`DOC`, `CLIENT`, `HINT`, `ASSUMED`) so every report can say which of its
+//! its evidence (`DOC`, `CLIENT`, `HINT`, `ASSUMED`, or `CAPTURE` where a recorded
+//! exchange confirmed it) so every report can say which of its
 //! expectations rest on guesses. `mobile-3.6` (protocol.md §9, what real apps speak) is
 //! the default; `agentxml-3.6` is the earlier spelling.
 //!
@@ -13,10 +14,12 @@
 //! - [`validate`]: load-time checks and [`ProfileError`].
 //! - [`mail`]: the optional `[mail]` extraction patterns (code, Provision URL, QR payload).
 //! - [`admin`]: the optional `[admin]` section, how Admin XML is spelled (users, §12).
+//! - [`capture`]: the `[[capture]]` records of a profile inferred from HAR captures.
 //! - [`builtin`]: the embedded profiles.
 
 pub mod admin;
 pub mod builtin;
+pub mod capture;
 pub mod mail;
 pub mod parts;
 pub mod spellings;
@@ -30,6 +33,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use admin::AdminSection;
+pub use capture::CaptureRecord;
 pub use mail::MailSection;
 pub use parts::{
     ActionAliases, Actions, Elements, Paths, Policies, Requests, Results, Ssd, StringsLayout,
@@ -51,16 +55,20 @@ pub enum Evidence {
     Hint,
     /// Our choice where nothing public says.
     Assumed,
+    /// Seen in a capture of real traffic (a HAR file): `profile infer` confirmed or
+    /// changed the part, and a `[[capture]]` record names the file and its SHA-256.
+    Capture,
 }
 
 impl Evidence {
-    /// `DOC`, `CLIENT`, `HINT` or `ASSUMED`, as in the profile files and protocol.md.
+    /// `DOC`, `CLIENT`, `HINT`, `ASSUMED` or `CAPTURE`, as in the profile files.
     pub fn label(self) -> &'static str {
         match self {
             Evidence::Doc => "DOC",
             Evidence::Client => "CLIENT",
             Evidence::Hint => "HINT",
             Evidence::Assumed => "ASSUMED",
+            Evidence::Capture => "CAPTURE",
         }
     }
 }
@@ -115,6 +123,10 @@ pub struct WireProfile {
     /// Evidence per part (`paths.token_index`) or per section (`elements`); a part's own
     /// label wins over its section's.
     pub evidence: BTreeMap<String, Evidence>,
+    /// The captures that confirmed or changed parts (`profile infer`), oldest first; every
+    /// part labelled `CAPTURE` is listed in one of them.
+    #[serde(default, rename = "capture", skip_serializing_if = "Vec::is_empty")]
+    pub captures: Vec<CaptureRecord>,
     /// `built-in` or the file path; set by the loaders, not read from the file.
     #[serde(skip)]
     source: String,
@@ -263,6 +275,11 @@ impl WireProfile {
     /// has none.
     pub fn admin_section(&self) -> AdminSection {
         self.admin.clone().unwrap_or_default()
+    }
+
+    /// The capture record that last confirmed or changed `part`, if any.
+    pub fn capture_of(&self, part: &str) -> Option<&CaptureRecord> {
+        self.captures.iter().rev().find(|c| c.covers(part))
     }
 
     /// The canonical name of a wire error spelling (unknown spellings pass through).

@@ -408,3 +408,52 @@ fn a_mail_pattern_that_does_not_compile_is_named() {
         "{problem}"
     );
 }
+
+const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+#[test]
+fn capture_label_and_records_load_and_name_the_file() {
+    let text = edited(
+        "\"actions.login\" = \"DOC\"",
+        "\"actions.login\" = \"DOC\"\n\"actions.provision\" = \"CAPTURE\"",
+    ) + &format!(
+        "\n[[capture]]\nfile = \"phone.har\"\nsha256 = \"{SHA}\"\nconfirmed = [\"paths.agent_xml\"]\nchanged = [\"actions.provision\"]\n"
+    );
+    let p = WireProfile::from_toml(&text, "t").unwrap();
+    assert_eq!(p.evidence_of("actions.provision"), Some(Evidence::Capture));
+    assert_eq!(Evidence::Capture.label(), "CAPTURE");
+    assert_eq!(
+        p.capture_of("actions.provision").map(|c| c.file.as_str()),
+        Some("phone.har")
+    );
+    assert!(p.capture_of("paths.agent_xml").is_some());
+    assert!(p.capture_of("actions.login").is_none());
+    assert_eq!(p.parts_with(Evidence::Capture), ["actions.provision"]);
+    // What the profile serialises reads back the same.
+    let again: WireProfile = toml::from_str(&toml::to_string(&p).unwrap()).unwrap();
+    assert_eq!(again.captures, p.captures);
+}
+
+#[test]
+fn a_capture_label_without_its_record_or_a_bad_hash_is_refused() {
+    let labelled = edited(
+        "\"actions.login\" = \"DOC\"",
+        "\"actions.login\" = \"DOC\"\n\"actions.provision\" = \"CAPTURE\"",
+    );
+    let (_, field, problem) = invalid(&labelled);
+    assert_eq!(field, "evidence.\"actions.provision\"");
+    assert!(problem.contains("[[capture]]"), "{problem}");
+    let other_part = format!(
+        "{labelled}\n[[capture]]\nfile = \"a.har\"\nsha256 = \"{SHA}\"\nconfirmed = [\"paths.agent_xml\"]\n"
+    );
+    assert_eq!(invalid(&other_part).1, "evidence.\"actions.provision\"");
+    let bad_hash = format!(
+        "{labelled}\n[[capture]]\nfile = \"a.har\"\nsha256 = \"{}\"\nchanged = [\"actions.provision\"]\n",
+        SHA.to_uppercase()
+    );
+    assert_eq!(invalid(&bad_hash).1, "capture[0].sha256");
+    let no_file = format!(
+        "{labelled}\n[[capture]]\nfile = \" \"\nsha256 = \"{SHA}\"\nchanged = [\"actions.provision\"]\n"
+    );
+    assert_eq!(invalid(&no_file).1, "capture[0].file");
+}

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Ssd, StringsLayout, StringsSection, WireProfile};
+use super::{Evidence, Ssd, StringsLayout, StringsSection, WireProfile};
 
 /// Why a wire profile could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -100,7 +100,28 @@ pub(super) fn check(profile: &WireProfile) -> Result<(), (String, String)> {
     if let Some(admin) = &profile.admin {
         admin.check()?;
     }
-    check_evidence(profile)
+    check_evidence(profile)?;
+    check_captures(profile)
+}
+
+/// Every capture record is well formed, and every part labelled `CAPTURE` is listed in
+/// one, so the label always leads to a file and its SHA-256.
+fn check_captures(profile: &WireProfile) -> Result<(), (String, String)> {
+    for (index, record) in profile.captures.iter().enumerate() {
+        record.check(index)?;
+    }
+    for (part, _) in profile.parts() {
+        if profile.evidence_of(&part) == Some(Evidence::Capture)
+            && profile.capture_of(&part).is_none()
+        {
+            return Err((
+                format!("evidence.\"{part}\""),
+                "is CAPTURE, but no [[capture]] record lists the part as confirmed or changed"
+                    .to_string(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn check_strings(strings: &StringsSection) -> Result<(), (String, String)> {
@@ -171,7 +192,7 @@ fn check_evidence(profile: &WireProfile) -> Result<(), (String, String)> {
         if profile.evidence_of(part).is_none() {
             return Err((
                 format!("evidence.\"{part}\""),
-                "is missing: every part needs DOC, CLIENT, HINT or ASSUMED (on the part or its section)"
+                "is missing: every part needs DOC, CLIENT, HINT, ASSUMED or CAPTURE (on the part or its section)"
                     .to_string(),
             ));
         }
