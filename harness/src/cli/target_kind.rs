@@ -16,7 +16,7 @@ use swivel_harness::sinks::mail::{MailConfig, MailSink};
 use swivel_harness::sinks::syslog::{SyslogConfig, SyslogSink};
 use swivel_harness::sut::backstage::Delivery;
 use swivel_harness::sut::external::TargetFile;
-use swivel_harness::sut::swivel::{AdminAccess, SwivelParts, SwivelSpec, UserPool};
+use swivel_harness::sut::swivel::{AdminAccess, SwivelConfig, SwivelSpec, UserPool};
 
 /// What `--target` is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -171,7 +171,7 @@ impl TargetKindArgs {
         };
         let policies = serde_json::to_value(file.policies.clone().unwrap_or_default())
             .context("target file policies")?;
-        Ok(SwivelSpec::new(SwivelParts {
+        Ok(SwivelSpec::new(SwivelConfig {
             nodes,
             site_id,
             agent_secret,

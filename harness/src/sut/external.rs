@@ -18,7 +18,6 @@ use super::backstage::control::ControlBackstage;
 use super::offer::{Nodes, Offer, SessionSharing};
 use super::{CONTROL_TIMEOUT, CaseEnv, PrepareError};
 use crate::control::ControlClient;
-use crate::emulator::Endpoint;
 use crate::scenario::Capability;
 
 /// A target TOML file (`--target FILE.toml` or `--target-file FILE`).
@@ -164,11 +163,7 @@ impl ExternalSpec {
         Offer {
             capabilities,
             nodes: Nodes::Exactly(self.nodes.len()),
-            session_sharing: match self.session_sharing {
-                Some(true) => SessionSharing::On,
-                Some(false) => SessionSharing::Off,
-                None => SessionSharing::Unknown,
-            },
+            session_sharing: SessionSharing::known(self.session_sharing),
         }
     }
 
@@ -187,20 +182,11 @@ impl ExternalSpec {
             ),
             None => None,
         };
-        let nodes = self
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, url)| Endpoint {
-                base_url: url.clone(),
-                node: u16::try_from(i + 1).ok(),
-            })
-            .collect();
         let backstage = self.control.clone().map(|control| {
             Arc::new(ControlBackstage::new(control, restore_policies)) as Arc<dyn Backstage>
         });
         Ok(CaseEnv {
-            nodes,
+            nodes: super::endpoints(&self.nodes),
             backstage,
             agent_secret: self.agent_secret.clone(),
             site_id: self.site_id.clone(),

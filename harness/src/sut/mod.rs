@@ -45,6 +45,18 @@ pub enum TargetSpec {
     Swivel(Arc<SwivelSpec>),
 }
 
+/// Endpoints of node base URLs, index 0 = node 1.
+pub(crate) fn endpoints(nodes: &[String]) -> Vec<Endpoint> {
+    nodes
+        .iter()
+        .enumerate()
+        .map(|(i, url)| Endpoint {
+            base_url: url.clone(),
+            node: u16::try_from(i + 1).ok(),
+        })
+        .collect()
+}
+
 /// Why a case cannot run on this target.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PrepareError {

@@ -28,6 +28,17 @@ pub enum SessionSharing {
     Unknown,
 }
 
+impl SessionSharing {
+    /// On or off when known (a target file, a control API), else unknown.
+    pub fn known(sharing: Option<bool>) -> Self {
+        match sharing {
+            Some(true) => SessionSharing::On,
+            Some(false) => SessionSharing::Off,
+            None => SessionSharing::Unknown,
+        }
+    }
+}
+
 /// What a target offers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Offer {

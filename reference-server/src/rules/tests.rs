@@ -11,12 +11,14 @@ fn catalogue_holds_59_rules_with_their_levels_and_judges() {
         .filter(|r| r.judge() == Judge::Certification)
         .count();
     assert_eq!(certification, 12);
+    // SYS-1 is judged through the harness's syslog sink: no rule awaits a judge.
     let awaiting: Vec<RuleId> = all()
         .iter()
         .filter(|r| matches!(r.judge(), Judge::Awaiting(_)))
         .map(|r| r.id)
         .collect();
-    assert_eq!(awaiting, [rule_id!("SYS-1")]);
+    assert!(awaiting.is_empty(), "{awaiting:?}");
+    assert_eq!(rule_id!("SYS-1").judge(), Judge::Run);
     assert_eq!(rule_id!("SYS-1").level(), Level::Must);
     assert_eq!(rule_id!("CLI-4").rule().subject, Subject::Client);
     assert_eq!(rule_id!("WIRE-2").level(), Level::Info);

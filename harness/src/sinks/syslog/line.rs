@@ -22,28 +22,9 @@ pub const APP_NAME: &str = "PINsafe";
 /// time is not used: [`SyslogEntry::timestamp`] keeps the text as given.
 const ANY_LEAP_YEAR: i32 = 2024;
 
-/// A PINsafe log level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Level {
-    /// `INFO`
-    Info,
-    /// `WARN`
-    Warn,
-    /// `ERROR`
-    Error,
-}
-
-impl Level {
-    /// `INFO`, `WARN` or `ERROR`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Info => "INFO",
-            Level::Warn => "WARN",
-            Level::Error => "ERROR",
-        }
-    }
-}
+/// A PINsafe log level: the one the reference server writes with, so both sides of
+/// SYS-1 spell it from one place.
+pub use swivel_reference_server::domain::log::Level;
 
 /// Which syslog format the frame used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

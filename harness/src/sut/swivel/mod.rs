@@ -24,7 +24,7 @@ use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 use super::backstage::Delivery;
 use super::offer::{Nodes, Offer, SessionSharing};
 use super::{CaseEnv, PrepareError};
-use crate::emulator::{Endpoint, MobileClient};
+use crate::emulator::MobileClient;
 use crate::profile::WireProfile;
 use crate::report::ListenerReport;
 use crate::scenario::{Capability, Case};
@@ -44,8 +44,9 @@ pub enum Isolation {
     Alone(OwnedRwLockWriteGuard<()>),
 }
 
-/// A real Swivel server and the harness's listeners for it.
-pub struct SwivelSpec {
+/// What the `swivel` target is built from (the CLI fills it from flags and the target
+/// file).
+pub struct SwivelConfig {
     /// Node base URLs with context, index 0 = node 1.
     pub nodes: Vec<String>,
     /// Site ID.
@@ -74,9 +75,23 @@ pub struct SwivelSpec {
     pub client: MobileClient,
     /// A tag unique to this run, for usernames.
     pub run_tag: String,
+}
+
+/// A real Swivel server and the harness's listeners for it: its configuration, and what
+/// the run shares between cases.
+pub struct SwivelSpec {
+    config: SwivelConfig,
     isolation: Arc<RwLock<()>>,
-    /// Users of finished cases still to delete (Admin XML), kept for the report.
+    /// Users of finished cases that could not be deleted.
     pub(crate) leftovers: Mutex<Vec<String>>,
+}
+
+impl std::ops::Deref for SwivelSpec {
+    type Target = SwivelConfig;
+
+    fn deref(&self) -> &SwivelConfig {
+        &self.config
+    }
 }
 
 impl std::fmt::Debug for SwivelSpec {
@@ -93,76 +108,14 @@ impl std::fmt::Debug for SwivelSpec {
     }
 }
 
-/// What the `swivel` target is built from (the CLI fills it from flags and the target
-/// file).
-pub struct SwivelParts {
-    /// Node base URLs.
-    pub nodes: Vec<String>,
-    /// Site ID.
-    pub site_id: String,
-    /// Agent secret.
-    pub agent_secret: String,
-    /// Session sharing, if known.
-    pub session_sharing: Option<bool>,
-    /// Stated policies.
-    pub policies: Value,
-    /// Admin XML access.
-    pub admin: Option<AdminAccess>,
-    /// User pool.
-    pub pool: Option<UserPool>,
-    /// Mail sink.
-    pub mail: Option<Arc<MailSink>>,
-    /// Syslog sink.
-    pub syslog: Option<Arc<SyslogSink>>,
-    /// `--max-wait`.
-    pub max_wait: Duration,
-    /// Delivery waits.
-    pub delivery: Delivery,
-    /// Wire profile.
-    pub profile: Arc<WireProfile>,
-    /// The app.
-    pub client: MobileClient,
-    /// Run tag.
-    pub run_tag: String,
-}
-
 impl SwivelSpec {
-    /// A target from its parts.
-    pub fn new(parts: SwivelParts) -> Self {
-        let SwivelParts {
-            nodes,
-            site_id,
-            agent_secret,
-            session_sharing,
-            policies,
-            admin,
-            pool,
-            mail,
-            syslog,
-            max_wait,
-            delivery,
-            profile,
-            client,
-            run_tag,
-        } = parts;
+    /// A target from its configuration.
+    pub fn new(mut config: SwivelConfig) -> Self {
+        for node in &mut config.nodes {
+            *node = node.trim_end_matches('/').to_string();
+        }
         Self {
-            nodes: nodes
-                .into_iter()
-                .map(|n| n.trim_end_matches('/').to_string())
-                .collect(),
-            site_id,
-            agent_secret,
-            session_sharing,
-            policies,
-            admin,
-            pool,
-            mail,
-            syslog,
-            max_wait,
-            delivery,
-            profile,
-            client,
-            run_tag,
+            config,
             isolation: Arc::new(RwLock::new(())),
             leftovers: Mutex::new(Vec::new()),
         }
@@ -214,11 +167,7 @@ impl SwivelSpec {
         Offer {
             capabilities,
             nodes: Nodes::Exactly(self.nodes.len()),
-            session_sharing: match self.session_sharing {
-                Some(true) => SessionSharing::On,
-                Some(false) => SessionSharing::Off,
-                None => SessionSharing::Unknown,
-            },
+            session_sharing: SessionSharing::known(self.session_sharing),
         }
     }
 
@@ -236,18 +185,9 @@ impl SwivelSpec {
         } else {
             Isolation::Shared(self.isolation.clone().read_owned().await)
         };
-        let nodes = self
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, url)| Endpoint {
-                base_url: url.clone(),
-                node: u16::try_from(i + 1).ok(),
-            })
-            .collect();
         let backstage = SwivelBackstage::new(self.clone());
         Ok(CaseEnv {
-            nodes,
+            nodes: super::endpoints(&self.nodes),
             backstage: Some(Arc::new(backstage)),
             agent_secret: self.agent_secret.clone(),
             site_id: self.site_id.clone(),
