@@ -2,6 +2,7 @@
 //! what several subcommands share: case selection, signal handling, stdout writing.
 
 mod list;
+mod load_target;
 mod load_test;
 mod report;
 mod run;
