@@ -4,8 +4,11 @@
 //! target: an embedded reference server with a pre-created user pool; otherwise the same
 //! target flags as `run`, plus a user pool file where users cannot be created. Beside
 //! goose's reports (its HTML rewritten to make no network request) it writes the
-//! self-contained load report (`load_test::report`). Exits 0 when every protocol check
-//! held and every threshold passed, 1 otherwise, 2 on a usage or environment error.
+//! self-contained load report (`load_test::report`). Where the load goes is resolved as
+//! `run` resolves its target (`load_target`): the embedded server, a reference server and
+//! its control API, or a real Swivel server (`--target-kind swivel`). Exits 0 when every
+//! protocol check held and every threshold passed, 1 otherwise, 2 on a usage or
+//! environment error.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,25 +17,19 @@ use anyhow::{Context, bail};
 use clap::Args;
 use goose::config::GooseConfiguration;
 use goose::prelude::*;
-use serde_json::json;
-use swivel_harness::control::ControlClient;
 use swivel_harness::load_test::personas::{self, PERSONAS};
-use swivel_harness::load_test::pool::{self, PoolUser, Shard};
-use swivel_harness::load_test::report::Setting;
+use swivel_harness::load_test::pool::{self, Shard};
 use swivel_harness::load_test::report::assemble::{RunEnd, finish};
+use swivel_harness::load_test::report::{Setting, sinks};
 use swivel_harness::load_test::samples::SampleLog;
 use swivel_harness::load_test::{LoadContext, LoadStats};
 use swivel_harness::profile::WireProfile;
 use swivel_harness::report::new_run_id;
-use swivel_harness::sut::CONTROL_TIMEOUT;
-use swivel_reference_server::clock::SystemClock;
-use swivel_reference_server::cluster::{ClusterConfig, RunningCluster, start};
-use swivel_reference_server::defects::{Defect, DefectSet};
-use swivel_reference_server::domain::CoreConfig;
-use swivel_reference_server::domain::users::{Transport, TransportKind, UserSpec};
-use swivel_reference_server::transport::ServeLimits;
+use swivel_reference_server::defects::Defect;
 
-use super::{OnOff, RemoteArgs};
+use super::RemoteArgs;
+use super::load_target::{LoadTarget, LoadWants};
+use super::target_kind::TargetKindArgs;
 
 /// The threshold applied when none is given.
 pub const DEFAULT_THRESHOLD: &str = "error-rate<1%";
@@ -49,8 +46,9 @@ pub struct LoadArgs {
     /// Renamed to `--list-personas` (a clear error says so).
     #[arg(long, hide = true)]
     list_profiles: bool,
-    /// A node base URL with context (repeatable). Default: an embedded reference server.
-    #[arg(long, value_name = "URL")]
+    /// A node base URL with context (repeatable), or a target TOML file. Default: an
+    /// embedded reference server.
+    #[arg(long, value_name = "URL|FILE")]
     target: Vec<String>,
     /// Nodes of the embedded server (default 1; 2 for cluster-spread).
     #[arg(long)]
@@ -58,7 +56,8 @@ pub struct LoadArgs {
     /// Defect switches of the embedded server.
     #[arg(long = "defect", value_name = "NAME")]
     defects: Vec<Defect>,
-    /// Existing users, one `username,pin` per line, where users cannot be created.
+    /// Existing users, one `username,pin[,email]` per line, where users cannot be
+    /// created (a `swivel` target needs the e-mail).
     #[arg(long, value_name = "FILE")]
     user_pool: Option<PathBuf>,
     /// Users to create (default: 4 per goose user, at least 100).
@@ -80,6 +79,8 @@ pub struct LoadArgs {
     #[command(flatten)]
     remote: RemoteArgs,
     #[command(flatten)]
+    kind: TargetKindArgs,
+    #[command(flatten)]
     goose: GooseConfiguration,
 }
 
@@ -89,116 +90,6 @@ impl std::fmt::Debug for LoadArgs {
             .field("persona", &self.persona)
             .finish_non_exhaustive()
     }
-}
-
-/// Where the load goes.
-struct Target {
-    nodes: Vec<String>,
-    control: ControlClient,
-    control_url: String,
-    control_token: String,
-    sharing: bool,
-    server: Option<RunningCluster>,
-}
-
-async fn embedded(args: &LoadArgs, persona: &str, users: &[PoolUser]) -> anyhow::Result<Target> {
-    let nodes = args
-        .nodes
-        .unwrap_or(if persona == personas::cluster_spread::NAME {
-            2
-        } else {
-            1
-        });
-    let sharing = args.remote.session_sharing == Some(OnOff::On);
-    let token = format!("load-{}", new_run_id());
-    let core = CoreConfig {
-        nodes,
-        session_sharing: sharing,
-        defects: args.defects.iter().copied().collect::<DefectSet>(),
-        ..CoreConfig::default()
-    };
-    let server = start(ClusterConfig {
-        serve_limits: ServeLimits {
-            max_connections: 4096,
-            ..ServeLimits::default()
-        },
-        wire_profile: WireProfile::resolve(&args.profile)?,
-        ..ClusterConfig::loopback(core, Arc::new(SystemClock::new()), token.clone())
-    })
-    .await
-    .context("cannot start the embedded reference server")?;
-    for u in users {
-        server
-            .core
-            .create_user(&spec(u))
-            .context("creating the user pool")?;
-    }
-    let control = ControlClient::new(&server.control_url, &token, CONTROL_TIMEOUT)?;
-    Ok(Target {
-        nodes: server
-            .node_urls
-            .iter()
-            .map(|u| format!("{u}/pinsafe"))
-            .collect(),
-        control,
-        control_url: server.control_url.clone(),
-        control_token: token,
-        sharing,
-        server: Some(server),
-    })
-}
-
-fn spec(u: &PoolUser) -> UserSpec {
-    UserSpec {
-        username: u.username.clone(),
-        pin: u.pin.clone(),
-        mobile_client: true,
-        groups: None,
-        alert_transport: Some(Transport {
-            kind: TransportKind::Email,
-            destination: format!("{}@example.test", u.username),
-        }),
-        string_transport: None,
-    }
-}
-
-async fn external(args: &LoadArgs, users: &[PoolUser], create: bool) -> anyhow::Result<Target> {
-    if !args.defects.is_empty() {
-        bail!("--defect applies to the embedded server only");
-    }
-    let (Some(url), Some(token)) = (&args.remote.control_url, &args.remote.control_token) else {
-        bail!(
-            "a load against --target needs its control API (--control-url and --control-token) to issue and read codes"
-        );
-    };
-    let control = ControlClient::new(url, token, CONTROL_TIMEOUT)?;
-    let health = control.health().await.context("control API")?;
-    let sharing = match args.remote.session_sharing {
-        Some(s) => s == OnOff::On,
-        None => health["session_sharing"].as_bool().unwrap_or(false),
-    };
-    if create {
-        for u in users {
-            let spec = serde_json::to_value(spec(u))?;
-            if let Err(e) = control.create_user(spec).await
-                && e.status() != Some(409)
-            {
-                return Err(e).context("creating the user pool");
-            }
-        }
-    }
-    Ok(Target {
-        nodes: args
-            .target
-            .iter()
-            .map(|t| t.trim_end_matches('/').to_string())
-            .collect(),
-        control,
-        control_url: url.trim_end_matches('/').to_string(),
-        control_token: token.clone(),
-        sharing,
-        server: None,
-    })
 }
 
 /// Goose's error with its detail (its Display leaves the detail out).
@@ -233,32 +124,18 @@ fn test_plan_users() -> Option<usize> {
 }
 
 /// The run's settings as the load report shows them.
-fn settings(args: &LoadArgs, persona: &str, target: &Target, goose_users: usize) -> Vec<Setting> {
+fn settings(
+    args: &LoadArgs,
+    persona: &str,
+    target: &LoadTarget,
+    goose_users: usize,
+) -> Vec<Setting> {
     let g = &args.goose;
     let or_none = |v: Option<String>| v.unwrap_or_else(|| "(not set)".into());
-    let target_text = if target.server.is_some() {
-        let defects: Vec<String> = args.defects.iter().map(ToString::to_string).collect();
-        format!(
-            "embedded reference server, {} node(s), session sharing {}, defects: {}",
-            target.nodes.len(),
-            if target.sharing { "on" } else { "off" },
-            if defects.is_empty() {
-                "none".to_string()
-            } else {
-                defects.join(", ")
-            }
-        )
-    } else {
-        format!(
-            "{} (session sharing {})",
-            target.nodes.join(", "),
-            if target.sharing { "on" } else { "off" }
-        )
-    };
     [
         ("persona", persona.to_string()),
         ("wire profile", args.profile.clone()),
-        ("target", target_text),
+        ("target", target.describe(&args.defects)),
         ("goose users", goose_users.to_string()),
         ("increase rate", or_none(g.increase_rate.clone())),
         ("run time", or_none(g.run_time.clone())),
@@ -268,16 +145,7 @@ fn settings(args: &LoadArgs, persona: &str, target: &Target, goose_users: usize)
             "throttle (requests/s)",
             or_none(g.throttle_requests.map(|t| t.to_string())),
         ),
-        (
-            "user pool",
-            match &args.user_pool {
-                Some(p) => p.display().to_string(),
-                None => format!(
-                    "{} generated",
-                    args.pool_size.unwrap_or((goose_users * 4).max(100))
-                ),
-            },
-        ),
+        ("user pool", target.users_via().to_string()),
         (
             "shard",
             args.shard
@@ -348,14 +216,19 @@ pub async fn run(mut args: LoadArgs) -> anyhow::Result<u8> {
         .unwrap_or(cpus)
         .max(1);
 
-    let (users, create) = match &args.user_pool {
+    let pool_size = args.pool_size.unwrap_or((goose_users * 4).max(100));
+    let pool_file = match &args.user_pool {
+        Some(path) => Some(path.clone()),
+        None => args.kind.file_user_pool(&args.target)?,
+    };
+    let (mut users, pool_text) = match &pool_file {
         Some(path) => (
             pool::from_file(path, shard).map_err(anyhow::Error::msg)?,
-            false,
+            path.display().to_string(),
         ),
         None => (
-            pool::generated(args.pool_size.unwrap_or((goose_users * 4).max(100)), shard),
-            true,
+            pool::generated(pool_size, shard),
+            format!("{pool_size} generated"),
         ),
     };
     if users.len() < goose_users {
@@ -364,30 +237,31 @@ pub async fn run(mut args: LoadArgs) -> anyhow::Result<u8> {
             users.len()
         );
     }
-    let target = if args.target.is_empty() {
-        embedded(&args, &persona, &users).await?
-    } else {
-        external(&args, &users, create).await?
-    };
+    let mut target = LoadTarget::resolve(
+        &args.kind,
+        &args.target,
+        &args.remote,
+        LoadWants {
+            persona: &persona,
+            generated: pool_file.is_none(),
+            users: &mut users,
+            shard,
+            pool_text,
+            embedded_nodes: args.nodes,
+            defects: &args.defects,
+            user_pool: pool_file.clone(),
+            profile: profile.clone(),
+        },
+    )
+    .await?;
     if persona == personas::cluster_spread::NAME && target.nodes.len() < 2 {
         bail!("cluster-spread needs at least 2 nodes (--nodes 2, or several --target URLs)");
     }
-    let restore = if personas::needs_self_provision(&persona) {
-        let before = target.control.policies().await?;
-        target
-            .control
-            .set_policies(json!({ "self_reset": { "allow_self_provision": true } }))
-            .await?;
-        Some(before)
-    } else {
-        None
-    };
 
     let ctx = Arc::new(LoadContext {
         profile,
         nodes: target.nodes.clone(),
-        control_url: target.control_url.clone(),
-        control_token: target.control_token.clone(),
+        codes: target.code_source(),
         agent_secret: args.remote.agent_secret.clone(),
         session_sharing: target.sharing,
         pool: users,
@@ -435,19 +309,16 @@ pub async fn run(mut args: LoadArgs) -> anyhow::Result<u8> {
     for scenario in personas::build(&persona, &ctx).map_err(|e| anyhow::anyhow!(goose_error(&e)))? {
         attack = attack.register_scenario(scenario);
     }
+    if let Err(e) = target.set_up(&persona, &ctx.pool).await {
+        target.tear_down().await;
+        return Err(e);
+    }
     let outcome = attack.execute().await;
+    let target_kind = target.kind();
+    let sinks = target.sinks();
+    target.tear_down().await;
 
-    if let Some(before) = restore
-        && target.server.is_none()
-        && let Err(e) = target.control.set_policies(before).await
-    {
-        eprintln!("warning: could not restore the target's policies: {e}");
-    }
-    if let Some(server) = target.server {
-        server.shutdown().await;
-    }
-
-    let summary = ctx.stats.summary();
+    let summary = ctx.summary();
     let samples = ctx.samples.snapshot();
     let (_, written) = finish(
         &report_dir,
@@ -455,11 +326,13 @@ pub async fn run(mut args: LoadArgs) -> anyhow::Result<u8> {
             run_id,
             started_at,
             persona: &persona,
+            target_kind,
             wire_profile: &ctx.profile.name,
             shard: format!("{}/{}", shard.index, shard.count),
             settings,
             protocol: summary.clone(),
             max_protocol_errors: args.max_protocol_errors,
+            sinks: sinks.clone(),
             metrics: match &outcome {
                 Ok(metrics) => Some(metrics),
                 Err(GooseError::ThresholdsFailed { metrics, .. }) => Some(&*metrics.0),
@@ -473,10 +346,14 @@ pub async fn run(mut args: LoadArgs) -> anyhow::Result<u8> {
     )
     .context("writing the load report")?;
     let mut out = format!(
-        "\nswivel-harness load --persona {persona}: protocol checks\n\n{}",
+        "\nswivel-harness load --persona {persona} (target: {target_kind}): protocol checks\n\n{}",
         summary.to_markdown()
     );
     out.push('\n');
+    if !sinks.is_empty() {
+        out.push_str(&sinks::markdown(&sinks));
+        out.push('\n');
+    }
     for path in &written {
         out.push_str(&format!("wrote {}\n", path.display()));
     }

@@ -3,6 +3,7 @@
 
 mod capture_args;
 mod list;
+mod load_target;
 mod load_test;
 mod profile;
 mod report;

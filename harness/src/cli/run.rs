@@ -13,14 +13,13 @@ use swivel_harness::emulator::{ClientOptions, MobileClient};
 use swivel_harness::profile::{Evidence, WireProfile};
 use swivel_harness::report::{ProfileInfo, RunReport, Selection, new_run_id};
 use swivel_harness::runner::{self, RunOptions, select, waivers};
-use swivel_harness::sut::external::TargetFile;
-use swivel_harness::sut::{ExternalSpec, TargetSpec};
+use swivel_harness::sut::TargetSpec;
 use swivel_harness::verdict::Verdict;
 use swivel_reference_server::defects::{Defect, DefectSet};
 use tokio::sync::watch;
 
-use super::target_kind::{SwivelInputs, TargetKind, TargetKindArgs};
-use super::{OnOff, RemoteArgs, SelectArgs, read_all_cases};
+use super::target_kind::{ResolvedTarget, TargetKind, TargetKindArgs};
+use super::{RemoteArgs, SelectArgs, read_all_cases};
 
 /// Options of `run`.
 #[derive(Debug, Args)]
@@ -75,15 +74,10 @@ async fn resolve_target(
     profile: &WireProfile,
     client: &MobileClient,
 ) -> anyhow::Result<TargetSpec> {
-    let mut targets = args.target.clone();
-    if let Some(file) = &args.kind.target_file {
-        targets.push(file.display().to_string());
-    }
-    if targets.is_empty() {
-        if args.kind.target_kind == Some(TargetKind::Swivel) {
-            bail!("--target-kind swivel needs --target URL or --target-file FILE");
-        }
-        args.kind.check_reference_only()?;
+    let Some(inputs) = args
+        .kind
+        .inputs(&args.target, &args.remote, &args.site_id)?
+    else {
         if args.remote.control_url.is_some() {
             bail!("--control-url needs --target");
         }
@@ -95,7 +89,7 @@ async fn resolve_target(
             defects: args.defects.iter().copied().collect::<DefectSet>(),
             wire_profile: Arc::new(wire_profile),
         });
-    }
+    };
     if args.server_wire_profile.is_some() {
         bail!(
             "--server-wire-profile applies to the embedded server only; start an external one with `serve --wire-profile`"
@@ -106,67 +100,24 @@ async fn resolve_target(
             "--defect applies to the embedded server only; start an external one with `serve --defect`"
         );
     }
-    let (mut nodes, mut control_url, mut token, mut sharing) = (
-        Vec::new(),
-        args.remote.control_url.clone(),
-        args.remote.control_token.clone(),
-        args.remote.session_sharing.map(|s| s == OnOff::On),
-    );
-    let (mut secret, mut site) = (args.remote.agent_secret.clone(), args.site_id.clone());
-    let mut target_file = None;
-    for t in &targets {
-        if t.ends_with(".toml") {
-            let file = TargetFile::read(Path::new(t))?;
-            nodes.extend(file.nodes.clone());
-            control_url = control_url.or(file.control_url.clone());
-            token = token.or(file.control_token.clone());
-            sharing = sharing.or(match file.session_sharing.as_deref() {
-                Some("on") => Some(true),
-                Some("off") => Some(false),
-                None => None,
-                Some(other) => bail!("{t}: session_sharing must be on or off, not {other:?}"),
-            });
-            secret = file.agent_secret.clone().unwrap_or(secret);
-            site = file.site_id.clone().unwrap_or(site);
-            target_file = Some(file);
-        } else if t.starts_with("http://") || t.starts_with("https://") {
-            nodes.push(t.clone());
-        } else {
-            bail!("--target {t:?} is neither an http(s) URL nor a .toml target file");
-        }
-    }
-    let tag = new_run_id().rsplit('-').next().unwrap_or("run").to_string();
-    if args.kind.kind(target_file.as_ref())? == TargetKind::Swivel {
-        if control_url.is_some() {
-            bail!("a swivel target has no control API; leave out --control-url");
-        }
-        let inputs = SwivelInputs {
-            nodes,
-            site_id: site,
-            agent_secret: secret,
-            session_sharing: sharing,
-            file: target_file,
-            user_pool: args.user_pool.clone(),
-            ca_pem: args.remote.ca_cert_pem()?,
-            insecure: args.remote.insecure,
-        };
-        let spec = args
-            .kind
-            .swivel(inputs, Arc::new(profile.clone()), client.clone(), tag)
-            .await?;
-        return Ok(TargetSpec::Swivel(Arc::new(spec)));
-    }
-    args.kind.check_reference_only()?;
-    if args.user_pool.is_some() {
+    if inputs.kind != TargetKind::Swivel && args.user_pool.is_some() {
         bail!("--user-pool applies to --target-kind swivel only");
     }
-    if nodes.is_empty() {
-        bail!("the target lists no nodes: give --target URL or nodes in the target file");
-    }
-    let spec = ExternalSpec::resolve(nodes, control_url, token, sharing, secret, site, tag)
-        .await
-        .map_err(|e| anyhow::anyhow!("target: {e}"))?;
-    Ok(TargetSpec::External(spec))
+    let tag = new_run_id().rsplit('-').next().unwrap_or("run").to_string();
+    let resolved = args
+        .kind
+        .resolve(
+            inputs,
+            &args.remote,
+            args.user_pool.clone(),
+            (Arc::new(profile.clone()), client),
+            tag,
+        )
+        .await?;
+    Ok(match resolved {
+        ResolvedTarget::Swivel(spec) => TargetSpec::Swivel(Arc::new(spec)),
+        ResolvedTarget::Reference { spec, .. } => TargetSpec::External(spec),
+    })
 }
 
 fn profile_info(profile: &WireProfile) -> ProfileInfo {

@@ -1,10 +1,12 @@
 //! What `run` and `load` share to reach a running server: `--target-kind` (a reference
 //! server driven by its control API, or a real Swivel server driven through what it
 //! offers), `--target-file`, and the real server's listeners and sources: the mail and
-//! syslog sinks, Admin XML's secret, a user pool, `--max-wait`.
+//! syslog sinks, Admin XML's secret, a user pool, `--max-wait`. Both commands read
+//! `--target` and the target file with [`TargetKindArgs::inputs`] and build the target
+//! with [`TargetKindArgs::resolve`], so they resolve a target the same way.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,9 +16,12 @@ use swivel_harness::emulator::MobileClient;
 use swivel_harness::profile::WireProfile;
 use swivel_harness::sinks::mail::{MailConfig, MailSink};
 use swivel_harness::sinks::syslog::{SyslogConfig, SyslogSink};
+use swivel_harness::sut::ExternalSpec;
 use swivel_harness::sut::backstage::Delivery;
 use swivel_harness::sut::external::TargetFile;
 use swivel_harness::sut::swivel::{AdminAccess, SwivelConfig, SwivelSpec, UserPool};
+
+use super::{OnOff, RemoteArgs};
 
 /// What `--target` is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -91,6 +96,40 @@ pub struct SwivelInputs {
     pub insecure: bool,
 }
 
+/// A running server as `--target` (URLs or target files), `--target-file` and the remote
+/// options describe it, before anything is contacted.
+pub struct TargetInputs {
+    /// `reference` or `swivel`.
+    pub kind: TargetKind,
+    /// Node base URLs with context.
+    pub nodes: Vec<String>,
+    /// Control API URL.
+    pub control_url: Option<String>,
+    /// Control API token.
+    pub control_token: Option<String>,
+    /// Session sharing, when given.
+    pub session_sharing: Option<bool>,
+    /// Agent secret.
+    pub agent_secret: String,
+    /// Site ID.
+    pub site_id: String,
+    /// The (last) target file.
+    pub file: Option<TargetFile>,
+}
+
+/// A resolved running server.
+pub enum ResolvedTarget {
+    /// A reference server (with its control API, when given).
+    Reference {
+        /// The target.
+        spec: ExternalSpec,
+        /// Its control API token.
+        control_token: Option<String>,
+    },
+    /// A real Swivel server and the harness's sinks for it.
+    Swivel(SwivelSpec),
+}
+
 impl TargetKindArgs {
     /// The kind asked for: `--target-kind`, else the target file's `kind`, else
     /// `reference`.
@@ -116,6 +155,144 @@ impl TargetKindArgs {
             }
         }
         Ok(())
+    }
+
+    /// Reads `--target` (node URLs and target files), `--target-file` and the remote
+    /// options; `None` when no target is given (the embedded server), after refusing the
+    /// options that need one.
+    pub fn inputs(
+        &self,
+        targets: &[String],
+        remote: &RemoteArgs,
+        site_id: &str,
+    ) -> anyhow::Result<Option<TargetInputs>> {
+        let mut targets = targets.to_vec();
+        if let Some(file) = &self.target_file {
+            targets.push(file.display().to_string());
+        }
+        if targets.is_empty() {
+            if self.target_kind == Some(TargetKind::Swivel) {
+                bail!("--target-kind swivel needs --target URL or --target-file FILE");
+            }
+            self.check_reference_only()?;
+            return Ok(None);
+        }
+        let mut inputs = TargetInputs {
+            kind: TargetKind::Reference,
+            nodes: Vec::new(),
+            control_url: remote.control_url.clone(),
+            control_token: remote.control_token.clone(),
+            session_sharing: remote.session_sharing.map(|s| s == OnOff::On),
+            agent_secret: remote.agent_secret.clone(),
+            site_id: site_id.to_string(),
+            file: None,
+        };
+        for t in &targets {
+            if t.ends_with(".toml") {
+                let file = TargetFile::read(Path::new(t))?;
+                inputs.nodes.extend(file.nodes.clone());
+                inputs.control_url = inputs.control_url.or(file.control_url.clone());
+                inputs.control_token = inputs.control_token.or(file.control_token.clone());
+                inputs.session_sharing =
+                    inputs
+                        .session_sharing
+                        .or(match file.session_sharing.as_deref() {
+                            Some("on") => Some(true),
+                            Some("off") => Some(false),
+                            None => None,
+                            Some(other) => {
+                                bail!("{t}: session_sharing must be on or off, not {other:?}")
+                            }
+                        });
+                if let Some(secret) = &file.agent_secret {
+                    inputs.agent_secret = secret.clone();
+                }
+                if let Some(site) = &file.site_id {
+                    inputs.site_id = site.clone();
+                }
+                inputs.file = Some(file);
+            } else if t.starts_with("http://") || t.starts_with("https://") {
+                inputs.nodes.push(t.clone());
+            } else {
+                bail!("--target {t:?} is neither an http(s) URL nor a .toml target file");
+            }
+        }
+        inputs.kind = self.kind(inputs.file.as_ref())?;
+        Ok(Some(inputs))
+    }
+
+    /// The target file's `user_pool` when the target is of the `swivel` kind (read
+    /// before the target is built: `load` makes its pool first).
+    pub fn file_user_pool(&self, targets: &[String]) -> anyhow::Result<Option<PathBuf>> {
+        let files = targets
+            .iter()
+            .filter(|t| t.ends_with(".toml"))
+            .map(PathBuf::from)
+            .chain(self.target_file.clone());
+        let (mut last, mut pool) = (None, None);
+        for path in files {
+            let file = TargetFile::read(&path)?;
+            if file.user_pool.is_some() {
+                pool = file.user_pool.clone();
+            }
+            last = Some(file);
+        }
+        if last.is_none() || self.kind(last.as_ref())? != TargetKind::Swivel {
+            return Ok(None);
+        }
+        Ok(pool)
+    }
+
+    /// Builds the target `inputs` describe: a `swivel` target with its sinks started
+    /// (`user_pool`: `--user-pool`, else the target file's), or a reference server whose
+    /// control API, when given, is checked and asked for its nodes and session sharing.
+    pub async fn resolve(
+        &self,
+        inputs: TargetInputs,
+        remote: &RemoteArgs,
+        user_pool: Option<PathBuf>,
+        (profile, client): (Arc<WireProfile>, &MobileClient),
+        run_tag: String,
+    ) -> anyhow::Result<ResolvedTarget> {
+        if inputs.kind == TargetKind::Swivel {
+            if inputs.control_url.is_some() {
+                bail!("a swivel target has no control API; leave out --control-url");
+            }
+            let swivel = SwivelInputs {
+                nodes: inputs.nodes,
+                site_id: inputs.site_id,
+                agent_secret: inputs.agent_secret,
+                session_sharing: inputs.session_sharing,
+                file: inputs.file,
+                user_pool,
+                ca_pem: remote.ca_cert_pem()?,
+                insecure: remote.insecure,
+            };
+            let spec = self
+                .swivel(swivel, profile, client.clone(), run_tag)
+                .await?;
+            return Ok(ResolvedTarget::Swivel(spec));
+        }
+        self.check_reference_only()?;
+        if inputs.nodes.is_empty() {
+            bail!("the target lists no nodes: give --target URL or nodes in the target file");
+        }
+        let control_token = inputs.control_token.clone();
+        let spec = ExternalSpec::resolve(
+            inputs.nodes,
+            inputs.control_url,
+            inputs.control_token,
+            inputs.session_sharing,
+            inputs.agent_secret,
+            inputs.site_id,
+            run_tag,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("target: {e}"))?;
+        Ok(ResolvedTarget::Reference {
+            spec,
+            control_token,
+        })
     }
 
     /// Starts the sinks and builds the `swivel` target.

@@ -1,12 +1,79 @@
-//! What every goose user of a load run shares: the nodes, the control API, the agent
-//! secret, the wire profile, the user pool, the counters and the raw samples.
+//! What every goose user of a load run shares: the nodes, where codes come from (the
+//! control API, or Admin XML and the mail sink of a real server), the agent secret, the
+//! wire profile, the user pool, the counters and the raw samples.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::pool::PoolUser;
 use super::samples::SampleLog;
-use super::stats::LoadStats;
+use super::stats::{LoadStats, LoadSummary};
+use crate::codec::admin::AdminCodec;
 use crate::profile::WireProfile;
+use crate::sinks::mail::MailSink;
+use crate::sut::SwivelSpec;
+
+/// Where a load run's provision codes come from.
+#[derive(Clone)]
+pub enum CodeSource {
+    /// The reference server's control API: its reprovision issues a code, its outbox
+    /// shows it.
+    Control {
+        /// Control API base URL.
+        url: String,
+        /// Control API token.
+        token: String,
+    },
+    /// A real Swivel server: the administrator's Reprovision over Admin XML (or the
+    /// self-service page) issues a code, which is read from the mail the server sends.
+    Mail(Box<MailCodes>),
+}
+
+impl std::fmt::Debug for CodeSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CodeSource::Control { url, .. } => f
+                .debug_struct("Control")
+                .field("url", url)
+                .field("token", &"<redacted>")
+                .finish(),
+            CodeSource::Mail(m) => f.debug_tuple("Mail").field(m).finish(),
+        }
+    }
+}
+
+/// Codes from a real server's mail.
+#[derive(Debug, Clone)]
+pub struct MailCodes {
+    /// The target: its nodes, Admin XML access, stated policies.
+    pub target: Arc<SwivelSpec>,
+    /// The mail sink the server's SMTP transport points at.
+    pub mail: Arc<MailSink>,
+    /// Admin XML as the wire profile spells it.
+    pub codec: AdminCodec,
+    /// How long a code's mail is waited for.
+    pub wait: Duration,
+}
+
+impl MailCodes {
+    /// Codes through `target`'s mail sink; `None` when it has none.
+    pub fn new(target: Arc<SwivelSpec>) -> Option<Self> {
+        let mail = target.mail.clone()?;
+        Some(Self {
+            codec: AdminCodec::new(&target.profile),
+            wait: target.delivery.arrive,
+            mail,
+            target,
+        })
+    }
+
+    /// Whether codes are issued by the administrator's Reprovision (else by the
+    /// self-service page).
+    pub fn by_admin(&self) -> bool {
+        self.target.admin_reprovision()
+    }
+}
 
 /// Shared, read-only but for the counters.
 #[derive(Debug)]
@@ -15,10 +82,8 @@ pub struct LoadContext {
     pub profile: Arc<WireProfile>,
     /// Node base URLs with context, e.g. `http://127.0.0.1:8080/pinsafe`; index 0 = node 1.
     pub nodes: Vec<String>,
-    /// Control API base URL.
-    pub control_url: String,
-    /// Control API token.
-    pub control_token: String,
+    /// Where codes come from.
+    pub codes: CodeSource,
     /// Agent secret for logins.
     pub agent_secret: String,
     /// Whether the target shares sessions between nodes.
@@ -35,6 +100,17 @@ pub struct LoadContext {
     pub samples: SampleLog,
 }
 
+impl LoadContext {
+    /// The counters now, with the code wait when codes come by mail.
+    pub fn summary(&self) -> LoadSummary {
+        let mut summary = self.stats.summary();
+        if let CodeSource::Mail(m) = &self.codes {
+            summary.code_wait_s = Some(m.wait.as_secs());
+        }
+        summary
+    }
+}
+
 /// Per goose user: the pool positions it owns and where it is in them.
 #[derive(Debug, Default, Clone)]
 pub struct UserState {
@@ -48,6 +124,9 @@ pub struct UserState {
     pub client_ready: bool,
     /// Index of this goose user's latest request in the run's samples.
     pub last_sample: Option<usize>,
+    /// Per owned pool position, the mail sink's sequence number of the newest code mail
+    /// read for that user: a code is read only from a newer mail.
+    pub mail_seen: HashMap<usize, u64>,
 }
 
 impl UserState {

@@ -5,16 +5,19 @@
 //! a raw sample ([`samples`]). [`report`] turns a run into its own self-contained report
 //! (and makes goose's HTML work offline). [`pool`] assigns each goose user its own Swivel
 //! users (and each `--shard` its own slice), [`merge`] combines the request logs of
-//! several shards into one exact report.
+//! several shards into one exact report. [`context`] says where codes come from: the
+//! control API of a reference server, or Admin XML and the mail sink of a real server,
+//! whose users [`real_pool`] creates and deletes.
 
 pub mod context;
 pub mod flows;
 pub mod merge;
 pub mod personas;
 pub mod pool;
+pub mod real_pool;
 pub mod report;
 pub mod samples;
 pub mod stats;
 
-pub use context::LoadContext;
+pub use context::{CodeSource, LoadContext, MailCodes};
 pub use stats::{LoadStats, LoadSummary};

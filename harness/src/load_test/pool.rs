@@ -68,9 +68,15 @@ impl Shard {
 
 /// Users the harness creates: `load-s<shard>-<n>`, PIN 3759.
 pub fn generated(count: usize, shard: Shard) -> Vec<PoolUser> {
+    generated_as("load", count, shard)
+}
+
+/// Users the harness creates: `<prefix>-s<shard>-<n>`, PIN 3759 (on a shared server the
+/// prefix carries a run tag, so that no run meets another's users).
+pub fn generated_as(prefix: &str, count: usize, shard: Shard) -> Vec<PoolUser> {
     (0..count)
         .map(|n| PoolUser {
-            username: format!("load-s{}-{n}", shard.index),
+            username: format!("{prefix}-s{}-{n}", shard.index),
             pin: "3759".into(),
             email: None,
         })

@@ -1,6 +1,8 @@
 //! Counters a load run keeps beside goose's own metrics: protocol errors (a reply came
 //! back and broke a rule) by kind, HTTP errors (an unexpected status), transport errors
-//! (no reply), the checks that passed, expected refusals, and cross-node attempts.
+//! (no reply), the checks that passed, expected refusals, cross-node attempts, and on a
+//! real server the codes that never arrived by e-mail (neither a protocol nor a
+//! transport error: the server may have sent them late, or not at all).
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -17,6 +19,7 @@ pub struct LoadStats {
     http_errors: AtomicU64,
     cross_node_attempts: AtomicU64,
     cross_node_refused: AtomicU64,
+    codes_not_arrived: AtomicU64,
     protocol_errors: Mutex<BTreeMap<String, u64>>,
 }
 
@@ -39,6 +42,14 @@ pub struct LoadSummary {
     pub cross_node_attempts: u64,
     /// Of those, refused (CL-1 without session sharing).
     pub cross_node_refused: u64,
+    /// Codes asked for whose mail never reached the mail sink within the wait (a real
+    /// server only); each ended its iteration.
+    #[serde(default)]
+    pub codes_not_arrived: u64,
+    /// How long a code's mail was waited for, in seconds; `None` when codes come from a
+    /// control API (nothing is waited for).
+    #[serde(default)]
+    pub code_wait_s: Option<u64>,
 }
 
 impl LoadStats {
@@ -80,6 +91,11 @@ impl LoadStats {
         }
     }
 
+    /// A code's mail did not arrive within the wait.
+    pub fn code_not_arrived(&self) {
+        self.codes_not_arrived.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// The counters now.
     pub fn summary(&self) -> LoadSummary {
         let protocol_errors = self
@@ -96,6 +112,8 @@ impl LoadStats {
             transport_errors: self.transport_errors.load(Ordering::Relaxed),
             cross_node_attempts: self.cross_node_attempts.load(Ordering::Relaxed),
             cross_node_refused: self.cross_node_refused.load(Ordering::Relaxed),
+            codes_not_arrived: self.codes_not_arrived.load(Ordering::Relaxed),
+            code_wait_s: None,
         }
     }
 }
@@ -112,6 +130,12 @@ impl LoadSummary {
         row("transport errors", self.transport_errors);
         row("cross-node attempts", self.cross_node_attempts);
         row("  of which refused", self.cross_node_refused);
+        if let Some(wait) = self.code_wait_s {
+            row(
+                &format!("codes that never arrived (waited {wait} s)"),
+                self.codes_not_arrived,
+            );
+        }
         if !self.protocol_errors.is_empty() {
             out.push_str("\n| protocol error | count |\n|---|---:|\n");
             for (kind, n) in &self.protocol_errors {
@@ -142,5 +166,21 @@ mod tests {
         assert_eq!(sum.transport_errors, 1);
         assert_eq!(sum.cross_node_refused, 1);
         assert!(sum.to_markdown().contains("| protocol errors | 2 |"));
+        assert!(!sum.to_markdown().contains("never arrived"));
+    }
+
+    #[test]
+    fn codes_that_never_arrived_are_their_own_kind() {
+        let s = LoadStats::default();
+        s.code_not_arrived();
+        let mut sum = s.summary();
+        assert_eq!(sum.codes_not_arrived, 1);
+        assert_eq!(sum.protocol_error_total, 0);
+        assert_eq!(sum.transport_errors, 0);
+        sum.code_wait_s = Some(10);
+        assert!(
+            sum.to_markdown()
+                .contains("| codes that never arrived (waited 10 s) | 1 |")
+        );
     }
 }

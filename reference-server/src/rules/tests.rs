@@ -18,7 +18,7 @@ fn catalogue_holds_59_rules_with_their_levels_and_judges() {
         .map(|r| r.id)
         .collect();
     assert!(awaiting.is_empty(), "{awaiting:?}");
-    assert_eq!(rule_id!("SYS-1").judge(), Judge::Run);
+    assert_eq!(rule_id!("SYS-1").rule().judge(), Judge::Run);
     assert_eq!(rule_id!("SYS-1").level(), Level::Must);
     assert_eq!(rule_id!("CLI-4").rule().subject, Subject::Client);
     assert_eq!(rule_id!("WIRE-2").level(), Level::Info);

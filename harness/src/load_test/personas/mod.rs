@@ -23,7 +23,7 @@ pub const PERSONAS: &[(&str, &str)] = &[
     ),
     (
         self_service::NAME,
-        "self-provision requests: the page, the code from the outbox, provision",
+        "self-provision requests: the page, the code from the outbox or the mail, provision",
     ),
     (
         mixed_day::NAME,

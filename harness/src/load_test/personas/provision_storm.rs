@@ -1,6 +1,7 @@
-//! `provision-storm`: the rollout morning. Each iteration issues a code (control API),
-//! provisions with it (PASS with a device id), downloads strings (99), then presents the
-//! same code again, which must be refused (PC-5).
+//! `provision-storm`: the rollout morning. Each iteration issues a code (control API, or
+//! Admin XML and the mail sink on a real server), provisions with it (PASS with a device
+//! id), downloads strings (99), then presents the same code again, which must be refused
+//! (PC-5).
 
 use goose::prelude::*;
 

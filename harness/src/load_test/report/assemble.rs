@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use goose::metrics::GooseMetrics;
 
 use super::figures::LoadFigures;
-use super::{LOAD_SCHEMA_VERSION, LoadReport, LoadReportError, Setting, ThresholdRow, goose_html};
+use super::{
+    LOAD_SCHEMA_VERSION, LoadReport, LoadReportError, Setting, SinkCounters, ThresholdRow,
+    goose_html,
+};
 use crate::load_test::samples::SampleSet;
 use crate::load_test::stats::LoadSummary;
 
@@ -20,6 +23,8 @@ pub struct RunEnd<'a> {
     pub started_at: String,
     /// The persona.
     pub persona: &'a str,
+    /// `embedded`, `reference` or `swivel`.
+    pub target_kind: &'a str,
     /// The wire profile's name.
     pub wire_profile: &'a str,
     /// `I/N`.
@@ -30,6 +35,8 @@ pub struct RunEnd<'a> {
     pub protocol: LoadSummary,
     /// `--max-protocol-errors`.
     pub max_protocol_errors: u64,
+    /// The sinks' counters (a `swivel` target).
+    pub sinks: Vec<SinkCounters>,
     /// Goose's metrics, when the attack ended with them.
     pub metrics: Option<&'a GooseMetrics>,
     /// Whether goose reported failed thresholds.
@@ -85,6 +92,7 @@ pub fn finish(dir: &Path, end: RunEnd<'_>) -> Result<(LoadReport, Vec<PathBuf>),
         tool: format!("swivel-harness {}", env!("CARGO_PKG_VERSION")),
         started_at: end.started_at,
         persona: end.persona.to_string(),
+        target_kind: end.target_kind.to_string(),
         wire_profile: end.wire_profile.to_string(),
         shard: end.shard,
         settings: end.settings,
@@ -93,6 +101,7 @@ pub fn finish(dir: &Path, end: RunEnd<'_>) -> Result<(LoadReport, Vec<PathBuf>),
             && end.protocol.protocol_error_total <= end.max_protocol_errors,
         protocol: end.protocol,
         max_protocol_errors: end.max_protocol_errors,
+        sinks: end.sinks,
         thresholds_failed: end.thresholds_failed,
         thresholds,
         figures: LoadFigures::of(end.samples),

@@ -193,8 +193,9 @@ pub fn render(r: &LoadReport) -> String {
          <meta name=viewport content=\"width=device-width, initial-scale=1\">\
          <title>Load report: {persona} {run}</title><style>{CSS}</style></head><body>\
          <h1>Load report: {persona}</h1><p>Run <code>{run}</code>, started {start}, \
-         wire profile <code>{profile}</code>, shard {shard}. Result: {verdict}.</p>",
+         target {kind}, wire profile <code>{profile}</code>, shard {shard}. Result: {verdict}.</p>",
         persona = esc(&r.persona),
+        kind = esc(&r.target_kind),
         run = esc(&r.run_id),
         start = esc(&r.started_at),
         profile = esc(&r.wire_profile),
@@ -262,7 +263,7 @@ pub fn render(r: &LoadReport) -> String {
          <tr><td>HTTP errors</td><td class=n>{}</td></tr>\
          <tr><td>transport errors</td><td class=n>{}</td></tr>\
          <tr><td>cross-node attempts</td><td class=n>{}</td></tr>\
-         <tr><td>of which refused</td><td class=n>{}</td></tr></table>",
+         <tr><td>of which refused</td><td class=n>{}</td></tr>",
         p.checks_passed,
         p.expected_refusals,
         p.protocol_error_total,
@@ -271,6 +272,14 @@ pub fn render(r: &LoadReport) -> String {
         p.cross_node_attempts,
         p.cross_node_refused
     );
+    if let Some(wait) = p.code_wait_s {
+        let _ = write!(
+            out,
+            "<tr><td>codes that never arrived (waited {wait} s)</td><td class=n>{}</td></tr>",
+            p.codes_not_arrived
+        );
+    }
+    out.push_str("</table>");
     if !p.protocol_errors.is_empty() {
         out.push_str("<table><tr><th>protocol error</th><th>count</th></tr>");
         for (kind, n) in &p.protocol_errors {
@@ -278,6 +287,7 @@ pub fn render(r: &LoadReport) -> String {
         }
         out.push_str("</table>");
     }
+    out.push_str(&super::sinks::html(&r.sinks));
     out.push_str("<h2>Settings</h2><table>");
     for s in &r.settings {
         let _ = write!(
@@ -325,5 +335,8 @@ mod tests {
         assert!(page.contains("login &lt;1&gt;"));
         assert!(page.contains("node 2"));
         assert!(page.contains("error-rate&lt;1%"));
+        assert!(page.contains("target swivel"));
+        assert!(page.contains("codes that never arrived (waited 10 s)</td><td class=n>3</td>"));
+        assert!(page.contains("<h2>Sinks</h2>"));
     }
 }

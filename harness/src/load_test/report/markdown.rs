@@ -57,10 +57,11 @@ fn group_table(out: &mut String, what: &str, rows: &[GroupRow]) {
 pub fn render(r: &LoadReport) -> String {
     let f = &r.figures;
     let mut out = format!(
-        "# Load report: {}\n\nRun `{}`, started {}, wire profile `{}`, shard {}. Result: **{}**.\n\n",
+        "# Load report: {}\n\nRun `{}`, started {}, target {}, wire profile `{}`, shard {}. Result: **{}**.\n\n",
         cell(&r.persona),
         r.run_id.replace('`', "'"),
         cell(&r.started_at),
+        cell(&r.target_kind),
         r.wire_profile.replace('`', "'"),
         cell(&r.shard),
         if r.passed { "PASS" } else { "FAIL" }
@@ -106,6 +107,10 @@ pub fn render(r: &LoadReport) -> String {
     group_table(&mut out, "node", &f.nodes);
     out.push_str("## Protocol checks\n\n");
     out.push_str(&r.protocol.to_markdown());
+    if !r.sinks.is_empty() {
+        out.push_str("\n## Sinks\n\n");
+        out.push_str(&super::sinks::markdown(&r.sinks));
+    }
     let s = &f.series;
     let _ = writeln!(
         out,
@@ -188,6 +193,10 @@ mod tests {
         assert!(md.contains("login \\<1\\>"));
         assert!(md.contains("| error-rate\\<1% | 0.25% | PASS |"));
         assert!(md.contains("| node 2 |"));
+        assert!(md.contains("target swivel"));
+        assert!(md.contains("| codes that never arrived (waited 10 s) | 3 |"));
+        assert!(md.contains("## Sinks"));
+        assert!(md.contains("| messages accepted 7 | messages too large 1 |"));
         assert_eq!(cell("a|b"), "a\\|b");
     }
 }

@@ -5,13 +5,15 @@
 //! ([`markdown`]) and `swivel-load-summary.json` (the model itself); the samples go to
 //! `swivel-load-samples.tsv` for `report compare`. [`goose_html`] makes goose's
 //! `report.html` open without a network; [`assemble`] puts it all together at the end
-//! of a run. Every file is written atomically.
+//! of a run; [`sinks`] holds a real server's mail and syslog sinks' counters. Every file
+//! is written atomically.
 
 pub mod assemble;
 pub mod figures;
 pub mod goose_html;
 pub mod html;
 pub mod markdown;
+pub mod sinks;
 pub mod svg;
 
 use std::io::Write as _;
@@ -20,6 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use figures::LoadFigures;
+pub use sinks::SinkCounters;
 
 use super::samples::{SAMPLES_FILE, SampleSet};
 use super::stats::LoadSummary;
@@ -70,6 +73,10 @@ pub struct LoadReport {
     pub started_at: String,
     /// The load persona.
     pub persona: String,
+    /// What the load went to: `embedded`, `reference` (a running reference server and
+    /// its control API) or `swivel` (a real server through its outside interfaces).
+    #[serde(default)]
+    pub target_kind: String,
     /// The wire profile.
     pub wire_profile: String,
     /// This process's shard, `I/N`.
@@ -81,6 +88,9 @@ pub struct LoadReport {
     pub protocol: LoadSummary,
     /// Protocol errors tolerated.
     pub max_protocol_errors: u64,
+    /// The mail and syslog sinks' counters (a `swivel` target).
+    #[serde(default)]
+    pub sinks: Vec<SinkCounters>,
     /// Whether a goose threshold failed.
     pub thresholds_failed: bool,
     /// Every threshold and its outcome.
@@ -206,14 +216,25 @@ pub(crate) mod tests {
             tool: "swivel-harness 0.1.0".into(),
             started_at: "2026-12-01T00:00:00Z".into(),
             persona: "cluster-spread".into(),
+            target_kind: "swivel".into(),
             wire_profile: "mobile-3.6".into(),
             shard: "1/1".into(),
             settings: vec![Setting {
                 name: "users".into(),
                 value: "4".into(),
             }],
-            protocol: LoadSummary::default(),
+            protocol: LoadSummary {
+                codes_not_arrived: 3,
+                code_wait_s: Some(10),
+                ..LoadSummary::default()
+            },
             max_protocol_errors: 0,
+            sinks: vec![SinkCounters {
+                name: "mail sink".into(),
+                address: "smtp://127.0.0.1:2525".into(),
+                received: [("messages accepted".to_string(), 7)].into(),
+                refused: [("messages too large".to_string(), 1)].into(),
+            }],
             thresholds_failed: true,
             thresholds: vec![ThresholdRow {
                 rule: "error-rate<1%".into(),

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use super::SwivelSpec;
-use crate::codec::admin::{AdminCodec, AdminOutcome, AdminReply, AdminUser};
+use crate::codec::admin::{AdminCodec, AdminOutcome, AdminReply, AdminRequestError, AdminUser};
 use crate::sut::backstage::{BackstageError, NewTransport, NewUser};
 
 /// Timeout of one Admin XML call.
@@ -97,6 +97,39 @@ impl AdminAccess {
             .await
     }
 
+    /// Creates `users` in one request (node 1); the reply holds each user's result (a
+    /// load run creates its pool in batches).
+    pub async fn create_many(
+        &self,
+        spec: &SwivelSpec,
+        users: &[AdminUser],
+    ) -> Result<AdminReply, BackstageError> {
+        let codec = AdminCodec::new(&spec.profile);
+        let body = codec.create(&self.secret, users);
+        self.post(spec, &codec, 1, body, "create").await
+    }
+
+    /// Deletes `usernames` in one request (node 1); the reply holds each user's result.
+    pub async fn delete_many(
+        &self,
+        spec: &SwivelSpec,
+        usernames: &[&str],
+    ) -> Result<AdminReply, BackstageError> {
+        let codec = AdminCodec::new(&spec.profile);
+        let body = codec.delete(&self.secret, usernames);
+        self.post(spec, &codec, 1, body, "delete").await
+    }
+
+    /// The body of the administrator's Reprovision of `usernames`, for a caller that
+    /// sends it itself (a load run sends it through goose, which measures it).
+    pub fn reprovision_body(
+        &self,
+        codec: &AdminCodec,
+        usernames: &[&str],
+    ) -> Result<String, AdminRequestError> {
+        codec.reprovision(&self.secret, usernames)
+    }
+
     /// Posts `body` to node `node`'s Admin XML and reads `username`'s result.
     async fn call(
         &self,
@@ -107,6 +140,35 @@ impl AdminAccess {
         what: &str,
         username: &str,
     ) -> Result<(), BackstageError> {
+        let parsed = self.post(spec, codec, node, body, what).await?;
+        match parsed {
+            AdminReply::Refused(why) => Err(BackstageError::Refused {
+                what: format!("Admin XML {what}"),
+                message: why.unwrap_or_else(|| "refused as a whole".into()),
+            }),
+            AdminReply::Results(_) => match parsed.outcome(username) {
+                Some(AdminOutcome::Pass) => Ok(()),
+                Some(AdminOutcome::Fail(why)) => Err(BackstageError::Refused {
+                    what: format!("Admin XML {what} of {username}"),
+                    message: why.clone().unwrap_or_else(|| "failed".into()),
+                }),
+                None => Err(failed(
+                    what,
+                    format!("the reply names no result for {username}"),
+                )),
+            },
+        }
+    }
+
+    /// Posts `body` to node `node`'s Admin XML and reads the reply.
+    async fn post(
+        &self,
+        spec: &SwivelSpec,
+        codec: &AdminCodec,
+        node: u16,
+        body: String,
+        what: &str,
+    ) -> Result<AdminReply, BackstageError> {
         let base = spec
             .nodes
             .get(usize::from(node).wrapping_sub(1))
@@ -126,26 +188,9 @@ impl AdminAccess {
             .await
             .map_err(|e| failed(what, format!("{url}: {e}")))?;
         let bytes = bytes.get(..MAX_REPLY_BYTES).unwrap_or(&bytes);
-        let parsed = codec
+        codec
             .parse_reply(bytes)
-            .map_err(|e| failed(what, format!("{url} answered {status}: {e}")))?;
-        match parsed {
-            AdminReply::Refused(why) => Err(BackstageError::Refused {
-                what: format!("Admin XML {what}"),
-                message: why.unwrap_or_else(|| "refused as a whole".into()),
-            }),
-            AdminReply::Results(_) => match parsed.outcome(username) {
-                Some(AdminOutcome::Pass) => Ok(()),
-                Some(AdminOutcome::Fail(why)) => Err(BackstageError::Refused {
-                    what: format!("Admin XML {what} of {username}"),
-                    message: why.clone().unwrap_or_else(|| "failed".into()),
-                }),
-                None => Err(failed(
-                    what,
-                    format!("the reply names no result for {username}"),
-                )),
-            },
-        }
+            .map_err(|e| failed(what, format!("{url} answered {status}: {e}")))
     }
 }
 

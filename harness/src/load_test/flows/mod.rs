@@ -4,14 +4,14 @@
 //! load run can never judge differently from a conformance run. A broken rule marks the
 //! request failed with a `protocol:` tag (goose's error table then shows it) and is
 //! counted by kind; a reply that is refused as the protocol requires counts as a passed
-//! check.
+//! check. How a code is issued and read (control API, or Admin XML and the mail sink of
+//! a real server) is in [`codes`].
 
 use std::sync::Arc;
 
 use goose::goose::GooseResponse;
 use goose::metrics::GooseRequestMetric;
 use goose::prelude::*;
-use serde_json::Value;
 
 use super::context::{LoadContext, UserState};
 use super::samples::{CONTROL_NODE, Outcome as SampleOutcome, Record};
@@ -19,7 +19,10 @@ use crate::codec::otc::app_otc;
 use crate::codec::request::{self, Method, ProvisionExtras, WireRequest};
 use crate::codec::strings::{check_layout, string_for_index};
 use crate::codec::{Outcome, Received, Reply, judge};
-use crate::control::{OutboxPage, route};
+
+mod codes;
+
+pub use codes::{ADMIN_REPROVISION, issue_code, read_code, self_service_code};
 
 /// A step failed; the iteration stops there.
 pub type FlowResult<T> = Result<T, Box<TransactionError>>;
@@ -159,32 +162,6 @@ async fn send(
     received(ctx, goose).await
 }
 
-/// A control API call; a non-2xx status is an HTTP error.
-async fn control(
-    user: &mut GooseUser,
-    ctx: &LoadContext,
-    method: GooseMethod,
-    path: &str,
-    json: Option<Value>,
-    name: &str,
-) -> FlowResult<(GooseRequestMetric, Value)> {
-    let url = format!("{}{path}", ctx.control_url);
-    let mut builder = user
-        .get_request_builder(&method, &url)?
-        .bearer_auth(&ctx.control_token);
-    if let Some(json) = json {
-        builder = builder.json(&json);
-    }
-    let (mut metric, got) = send(user, ctx, (method, &url, None), builder, name).await?;
-    let text = String::from_utf8_lossy(&got.body).into_owned();
-    match got.status {
-        Some(status) if !(200..300).contains(&status) => {
-            Err(http_error(user, ctx, &mut metric, name, status, &text))
-        }
-        _ => Ok((metric, serde_json::from_str(&text).unwrap_or(Value::Null))),
-    }
-}
-
 /// What one protocol request got: its metric, the judged outcome, the parsed reply and
 /// the body text (for goose's error log).
 struct Judged {
@@ -251,61 +228,6 @@ fn expect_key(
         ctx.stats.expected_refusal();
     }
     Ok(())
-}
-
-/// Issues a code for pool user `position` on `node` (control API) and reads it back
-/// from the outbox.
-pub async fn issue_code(
-    user: &mut GooseUser,
-    ctx: &LoadContext,
-    position: usize,
-    node: usize,
-) -> FlowResult<String> {
-    let username = &ctx.pool[position].username;
-    control(
-        user,
-        ctx,
-        GooseMethod::Post,
-        &route::reprovision(username),
-        Some(serde_json::json!({ "node": node + 1 })),
-        "control: reprovision",
-    )
-    .await?;
-    read_code(user, ctx, position).await
-}
-
-/// Reads the newest code sent to pool user `position`.
-pub async fn read_code(
-    user: &mut GooseUser,
-    ctx: &LoadContext,
-    position: usize,
-) -> FlowResult<String> {
-    let username = &ctx.pool[position].username;
-    let (mut metric, outbox) = control(
-        user,
-        ctx,
-        GooseMethod::Get,
-        &route::outbox(username),
-        None,
-        "control: outbox",
-    )
-    .await?;
-    let code = serde_json::from_value::<OutboxPage>(outbox.clone())
-        .ok()
-        .and_then(|page| page.newest_code().map(str::to_string));
-    match code {
-        Some(code) => {
-            ctx.stats.pass();
-            Ok(code)
-        }
-        None => Err(protocol_error(
-            user,
-            ctx,
-            &mut metric,
-            "reprovision: no code delivered to the user's transport (PC-1, PC-2)",
-            &outbox.to_string(),
-        )),
-    }
 }
 
 /// Sends the app's provision for pool user `position` with `code` to `node`.
