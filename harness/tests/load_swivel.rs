@@ -21,121 +21,32 @@
 // Test helpers may panic on failure: that is how a test reports it.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
-use std::net::{TcpListener, UdpSocket};
+#[path = "common/real_server.rs"]
+mod real_server;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Instant;
 
+use real_server::{BIN, Real, free_port, start_real as start_stand_in, text};
 use serde_json::Value;
 use swivel_harness::codec::admin::{AdminCodec, AdminUser};
 use swivel_harness::profile::WireProfile;
 
-const BIN: &str = env!("CARGO_BIN_EXE_swivel-harness");
 const SECRET: &str = "swivel-load-target-secret";
 
-/// The server's policies and the harness's target file in one.
-const TARGET_FILE: &str = r#"kind = "swivel"
-site_id = "HARNESS01"
-session_sharing = "off"
-
-[policies.self_reset]
-provision_code_validity_secs = 10
-allow_self_provision = true
-"#;
-
-/// Kills the server when the test ends, passed or not.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("swivel-load-real-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    real_server::scratch("swivel-load-real", name)
 }
 
-/// A loopback port free for both TCP and UDP (the syslog sink takes both).
-fn free_port() -> u16 {
-    loop {
-        let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = tcp.local_addr().unwrap().port();
-        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
-
-/// The imitation of a real server, its node 1 URL and the sink ports it sends to.
-struct Real {
-    _server: Server,
-    node: String,
-    smtp: u16,
-    syslog: u16,
-}
-
+/// The stand-in for a real server, with this file's secret.
 fn start_real(dir: &Path, defect: Option<&str>) -> Real {
-    let target_file = dir.join("target.toml");
-    std::fs::write(&target_file, TARGET_FILE).unwrap();
-    let (smtp, syslog) = (free_port(), free_port());
-    let (relay, log) = (format!("127.0.0.1:{smtp}"), format!("127.0.0.1:{syslog}"));
-    let mut args = vec![
-        "serve",
-        "--bind",
-        "127.0.0.1:0",
-        "--no-control",
-        "--clock",
-        "system",
-        "--smtp-relay",
-        &relay,
-        "--syslog",
-        &log,
-        "--agent-secret",
-        SECRET,
-        "--policies",
-        target_file.to_str().unwrap(),
-    ];
-    if let Some(d) = defect {
-        args.extend(["--defect", d]);
-    }
-    let mut child = Command::new(BIN)
-        .args(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let server = Server(child);
-    let mut node = None;
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        if let Some(rest) = line.strip_prefix("node 1:") {
-            node = rest.split_whitespace().next().map(str::to_string);
-        }
-        if line.contains("press Ctrl-C") {
-            break;
-        }
-    }
-    Real {
-        _server: server,
-        node: node.expect("serve printed node 1"),
-        smtp,
-        syslog,
-    }
+    start_stand_in(dir, SECRET, defect)
 }
 
 /// `load --target-kind swivel` against `real`, in `dir`, plus `extra`.
 fn load(dir: &Path, real: &Real, extra: &[&str]) -> Output {
-    let (smtp, syslog) = (
-        format!("127.0.0.1:{}", real.smtp),
-        format!("127.0.0.1:{}", real.syslog),
-    );
+    let (smtp, syslog) = real.sink_args();
     let target_file = dir.join("target.toml");
     let mut args = vec![
         "load",
@@ -160,15 +71,6 @@ fn load(dir: &Path, real: &Real, extra: &[&str]) -> Output {
         .args(&args)
         .output()
         .unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\n{}\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn summary_of(dir: &Path) -> Value {

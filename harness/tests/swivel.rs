@@ -13,103 +13,26 @@
 // Test helpers may panic on failure: that is how a test reports it.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
-use std::net::{TcpListener, UdpSocket};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+#[path = "common/real_server.rs"]
+mod real_server;
+
+use std::net::UdpSocket;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use real_server::{BIN, Real, start_real, text};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_swivel-harness");
 const SECRET: &str = "swivel-target-test-secret";
 
-/// The server's policies and the harness's target file in one: `serve --policies` reads
-/// the `[policies]` table, `run --target-file` all of it.
-const TARGET_FILE: &str = r#"kind = "swivel"
-site_id = "HARNESS01"
-session_sharing = "off"
-
-[policies.self_reset]
-provision_code_validity_secs = 10
-allow_self_provision = true
-"#;
-
-/// Kills the server if a test fails midway.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+fn scratch(name: &str) -> std::path::PathBuf {
+    real_server::scratch("swivel-target", name)
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("swivel-target-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// A loopback port free for both TCP and UDP (the syslog sink takes both).
-fn free_port() -> u16 {
-    loop {
-        let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = tcp.local_addr().unwrap().port();
-        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
-
-/// Starts the imitation of a real server; returns it and node 1's URL.
-fn start_real(dir: &Path, smtp: u16, syslog: u16, defect: Option<&str>) -> (Server, String) {
-    let policies = dir.join("target.toml");
-    std::fs::write(&policies, TARGET_FILE).unwrap();
-    let (smtp, syslog) = (format!("127.0.0.1:{smtp}"), format!("127.0.0.1:{syslog}"));
-    let mut args = vec![
-        "serve",
-        "--bind",
-        "127.0.0.1:0",
-        "--no-control",
-        "--clock",
-        "system",
-        "--smtp-relay",
-        &smtp,
-        "--syslog",
-        &syslog,
-        "--agent-secret",
-        SECRET,
-        "--policies",
-        policies.to_str().unwrap(),
-    ];
-    if let Some(d) = defect {
-        args.extend(["--defect", d]);
-    }
-    let mut child = Command::new(BIN)
-        .args(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let server = Server(child);
-    let mut node1 = None;
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        if let Some(rest) = line.strip_prefix("node 1:") {
-            node1 = rest.split_whitespace().next().map(str::to_string);
-        }
-        if line.contains("press Ctrl-C") {
-            break;
-        }
-    }
-    (server, node1.expect("serve printed node 1"))
-}
-
-fn run_swivel(dir: &Path, node: &str, smtp: u16, syslog: u16, extra: &[&str]) -> Output {
-    let (smtp, syslog) = (format!("127.0.0.1:{smtp}"), format!("127.0.0.1:{syslog}"));
+fn run_swivel(dir: &Path, real: &Real, extra: &[&str]) -> Output {
+    let (smtp, syslog) = real.sink_args();
+    let node = real.node.as_str();
     let target_file = dir.join("target.toml");
     let reports = dir.join("reports");
     let mut args = vec![
@@ -141,24 +64,14 @@ fn report(dir: &Path) -> Value {
     serde_json::from_slice(&text).unwrap()
 }
 
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\n{}\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 #[test]
 fn a_faithful_real_server_is_judged_mostly_and_quickly() {
     let dir = scratch("clean");
-    let (smtp, syslog) = (free_port(), free_port());
-    let (server, node) = start_real(&dir, smtp, syslog, None);
+    let real = start_real(&dir, SECRET, None);
     let started = Instant::now();
-    let out = run_swivel(&dir, &node, smtp, syslog, &[]);
+    let out = run_swivel(&dir, &real, &[]);
     let took = started.elapsed();
-    drop(server);
+    drop(real);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let r = report(&dir);
     assert_eq!(r["target"]["kind"], "swivel");
@@ -197,10 +110,9 @@ fn a_faithful_real_server_is_judged_mostly_and_quickly() {
 /// A defect's rule fails on the real-server path too.
 fn defect_fails_its_rule(defect: &str, rule: &str) {
     let dir = scratch(defect);
-    let (smtp, syslog) = (free_port(), free_port());
-    let (server, node) = start_real(&dir, smtp, syslog, Some(defect));
-    let out = run_swivel(&dir, &node, smtp, syslog, &["--rule", rule]);
-    drop(server);
+    let real = start_real(&dir, SECRET, Some(defect));
+    let out = run_swivel(&dir, &real, &["--rule", rule]);
+    drop(real);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let r = report(&dir);
     let failed: Vec<&str> = r["cases"]
@@ -311,9 +223,10 @@ fn attack_sinks(smtp: u16, syslog: u16) {
 #[test]
 fn hostile_peers_on_the_sinks_are_counted_and_the_run_goes_on() {
     let dir = scratch("hostile");
-    let (smtp, syslog) = (free_port(), free_port());
-    let (server, node) = start_real(&dir, smtp, syslog, None);
-    let (smtp_arg, syslog_arg) = (format!("127.0.0.1:{smtp}"), format!("127.0.0.1:{syslog}"));
+    let real = start_real(&dir, SECRET, None);
+    let (smtp, syslog) = (real.smtp, real.syslog);
+    let (smtp_arg, syslog_arg) = real.sink_args();
+    let node = real.node.clone();
     let target_file = dir.join("target.toml");
     let reports = dir.join("reports");
     let run = Command::new(BIN)
@@ -355,7 +268,7 @@ fn hostile_peers_on_the_sinks_are_counted_and_the_run_goes_on() {
     }
     attack_sinks(smtp, syslog);
     let out = run.wait_with_output().unwrap();
-    drop(server);
+    drop(real);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let r = report(&dir);
     let listeners = r["target"]["listeners"].as_array().unwrap();

@@ -1,0 +1,137 @@
+//! For the tests that drive the reference server as a stand-in for a real Swivel server
+//! (`tests/swivel.rs`, `tests/load_swivel.rs`): the `serve --no-control --smtp-relay …
+//! --syslog … --policies …` child process and its node URL, the sink ports it sends to,
+//! free loopback ports, scratch directories and readable process output.
+
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+/// The harness binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_swivel-harness");
+
+/// The server's policies and the harness's target file in one: `serve --policies` reads
+/// its `[policies]` table, `--target-file` all of it. Codes live 10 s (the minimum, so
+/// expiry is seen by waiting) and users may self-provision.
+pub const TARGET_FILE: &str = r#"kind = "swivel"
+site_id = "HARNESS01"
+session_sharing = "off"
+
+[policies.self_reset]
+provision_code_validity_secs = 10
+allow_self_provision = true
+"#;
+
+/// Kills the server when the test ends, passed or not.
+pub struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A fresh scratch directory named for the test and this process.
+pub fn scratch(prefix: &str, name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("{prefix}-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir
+}
+
+/// A loopback port free for both TCP and UDP (the syslog sink takes both).
+pub fn free_port() -> u16 {
+    loop {
+        let tcp = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let port = tcp.local_addr().expect("its address").port();
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// A process's exit code and output, for assertion messages.
+pub fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\n{}\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// The stand-in for a real server, its node 1 URL and the sink ports it sends to.
+pub struct Real {
+    _server: Server,
+    /// Node 1's base URL with context.
+    pub node: String,
+    /// Where it sends mail (the harness's `--smtp-bind`).
+    pub smtp: u16,
+    /// Where it sends syslog (the harness's `--syslog-bind`).
+    pub syslog: u16,
+}
+
+impl Real {
+    /// `--smtp-bind` and `--syslog-bind` values for the harness.
+    pub fn sink_args(&self) -> (String, String) {
+        (
+            format!("127.0.0.1:{}", self.smtp),
+            format!("127.0.0.1:{}", self.syslog),
+        )
+    }
+}
+
+/// Writes [`TARGET_FILE`] to `dir/target.toml` and starts the stand-in with `secret` as
+/// its agent (and Admin XML) secret, and `defect` switched on if given.
+pub fn start_real(dir: &Path, secret: &str, defect: Option<&str>) -> Real {
+    let target_file = dir.join("target.toml");
+    std::fs::write(&target_file, TARGET_FILE).expect("the target file");
+    let (smtp, syslog) = (free_port(), free_port());
+    let (relay, log) = (format!("127.0.0.1:{smtp}"), format!("127.0.0.1:{syslog}"));
+    let target = target_file.display().to_string();
+    let mut args = vec![
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--no-control",
+        "--clock",
+        "system",
+        "--smtp-relay",
+        &relay,
+        "--syslog",
+        &log,
+        "--agent-secret",
+        secret,
+        "--policies",
+        &target,
+    ];
+    if let Some(d) = defect {
+        args.extend(["--defect", d]);
+    }
+    let mut child = Command::new(BIN)
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("stdout piped");
+    let server = Server(child);
+    let mut node = None;
+    for line in BufReader::new(stdout).lines() {
+        let Ok(line) = line else { break };
+        if let Some(rest) = line.strip_prefix("node 1:") {
+            node = rest.split_whitespace().next().map(str::to_string);
+        }
+        if line.contains("press Ctrl-C") {
+            break;
+        }
+    }
+    Real {
+        _server: server,
+        node: node.expect("serve printed node 1"),
+        smtp,
+        syslog,
+    }
+}
