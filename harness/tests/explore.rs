@@ -183,7 +183,7 @@ async fn mutation_score_over_every_defect() {
         .filter(|d| d.rule().is_some())
         .collect();
     for &defect in &defects {
-        let c = hunt(defect, 300).await;
+        let c = hunt(defect, 1000).await;
         let ok = c.found && c.kept && c.shrunk.is_some_and(|s| s <= 8);
         found += usize::from(ok);
         lines.push(format!(

@@ -73,6 +73,18 @@ fn outcome_key(actual: &str) -> &str {
         .trim()
 }
 
+/// A request the app sends as the profile says, refused as unreadable: the wire rule
+/// it breaks (WIRE-1 for provision, WIRE-3 for strings), whatever the model expected.
+fn wire_rule(action: &str, key: &str) -> Option<RuleId> {
+    match (action, key) {
+        ("provision" | "concurrent_provision", "FAIL:BAD_REQUEST") => {
+            Some(crate::rules::rule_id!("WIRE-1"))
+        }
+        ("strings", "FAIL:BAD_REQUEST") => Some(crate::rules::rule_id!("WIRE-3")),
+        _ => None,
+    }
+}
+
 /// Reads a case outcome against the plan it was compiled from.
 pub fn observe(compiled: &Compiled, outcome: &CaseOutcome) -> Observation {
     let requests = outcome
@@ -100,8 +112,8 @@ pub fn observe(compiled: &Compiled, outcome: &CaseOutcome) -> Observation {
         .collect();
     let mismatch = decided.and_then(|n| {
         let planned = compiled.steps.get(n.checked_sub(1)?)?;
-        let rule = planned.rule?;
         let action = planned.fields.action().to_string();
+        let rule = wire_rule(&action, outcome_key(&outcome.actual)).or(planned.rule)?;
         let kind = if GRADED.contains(&action.as_str()) {
             format!("{rule} {action} got {}", outcome_key(&outcome.actual))
         } else {
