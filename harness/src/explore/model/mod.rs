@@ -7,9 +7,11 @@
 //! outcome the rules require and the rule that requires it; codes, devices and strings
 //! are variables saved from the server's replies, so the model never needs their values.
 
+mod strings;
+
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::ops::{ClockStep, CodeRef, DeviceRef, History, Op, OtcRef, User};
+use super::ops::{ClockStep, CodeRef, History, Op, User};
 use super::plan::{Planned, StepFields};
 use crate::rules::{RuleId, rule_id};
 
@@ -73,7 +75,7 @@ pub struct Model {
 
 /// The error key of a refused provision.
 pub const PROVISION_FAILURE: &str = "FAIL:PROVISION_FAILURE";
-const BAD_OTC: &str = "FAIL:AGENT_ERROR_BAD_OTC";
+pub(crate) const BAD_OTC: &str = "FAIL:AGENT_ERROR_BAD_OTC";
 /// A code no server issued.
 pub const GARBAGE_CODE: &str = "NOTACODE00";
 /// The alias of the user the server must not hold.
@@ -480,136 +482,6 @@ impl Model {
             self.consume(user, &var, None);
         } else {
             self.discard(user, store);
-        }
-    }
-
-    fn strings(&mut self, out: &mut Plan, user: User, device: DeviceRef, node: u8) {
-        let node = self.node(node);
-        let alias = user.alias();
-        let devices = self
-            .users
-            .get(&user)
-            .map(|u| u.devices.clone())
-            .unwrap_or_default();
-        match device {
-            DeviceRef::Current => {
-                let Some(Some((device, bound_on))) = devices.last().cloned() else {
-                    return;
-                };
-                let step = StepFields::new("strings")
-                    .user(alias)
-                    .text("device", &format!("${{{device}}}"))
-                    .node(node);
-                if user == User::W {
-                    out.step(step.expect("FAIL:NO_MOBILE_RIGHT"), rule_id!("SS-5"));
-                    return;
-                }
-                let set = self.var(&format!("strings_{alias}_"));
-                let rule = if bound_on == node {
-                    rule_id!("SS-2")
-                } else {
-                    rule_id!("CL-3")
-                };
-                out.mark_log();
-                out.step(step.save(&set), rule);
-                out.step(
-                    StepFields::new("check_strings").text("strings", &set),
-                    rule_id!("SS-3"),
-                );
-                out.expect_log(
-                    &format!("Security strings fetched for user ${{{alias}}}"),
-                    rule_id!("LOG-9"),
-                );
-                let state = self.user(user);
-                if let Some(last) = state.sets.last_mut() {
-                    last.dead.get_or_insert(rule_id!("SS-4"));
-                }
-                state.sets.push(StringSet {
-                    var: set,
-                    used: BTreeSet::new(),
-                    dead: None,
-                });
-            }
-            DeviceRef::Previous => {
-                let Some(Some((device, _))) = devices
-                    .len()
-                    .checked_sub(2)
-                    .and_then(|i| devices.get(i).cloned())
-                else {
-                    return;
-                };
-                self.user(user);
-                out.mark_log();
-                out.step(
-                    StepFields::new("strings")
-                        .user(alias)
-                        .text("device", &format!("${{{device}}}"))
-                        .node(node)
-                        .expect("FAIL:DEVICE_NOT_PROVISIONED"),
-                    rule_id!("DEV-1"),
-                );
-                out.expect_log(
-                    "Mobile request from unknown user; the user needs to reprovision",
-                    rule_id!("LOG-7"),
-                );
-            }
-            DeviceRef::Invented => {
-                self.user(user);
-                out.step(
-                    StepFields::new("strings")
-                        .user(alias)
-                        .text("device", "0000-not-a-device")
-                        .boolean("send_username", true)
-                        .node(node)
-                        .expect("FAIL:DEVICE_NOT_PROVISIONED"),
-                    rule_id!("SS-2"),
-                );
-            }
-        }
-    }
-
-    fn login(&mut self, out: &mut Plan, user: User, otc: OtcRef, node: u8) {
-        let node = self.node(node);
-        let alias = user.alias();
-        let Some(state) = self.users.get_mut(&user) else {
-            return;
-        };
-        let n = state.sets.len();
-        let pick = match otc {
-            OtcRef::Fresh | OtcRef::Reused => n.checked_sub(1),
-            OtcRef::Old => n.checked_sub(2),
-        };
-        let Some(set) = pick.and_then(|i| state.sets.get_mut(i)) else {
-            return;
-        };
-        let unused = (1u8..=99).find(|i| !set.used.contains(i));
-        let (index, expected) = match (otc, set.dead) {
-            (OtcRef::Reused, dead) => {
-                let Some(&i) = set.used.iter().next_back() else {
-                    return;
-                };
-                (i, Err(dead.unwrap_or(rule_id!("OTC-1"))))
-            }
-            (_, Some(dead)) => match unused {
-                Some(i) => (i, Err(dead)),
-                None => return,
-            },
-            (_, None) => match unused {
-                Some(i) => (i, Ok(())),
-                None => return,
-            },
-        };
-        let step = StepFields::new("login")
-            .user(alias)
-            .text("strings", &set.var)
-            .int("index", i64::from(index))
-            .node(node);
-        match expected {
-            Ok(()) => {
-                set.used.insert(index);
-                out.step(step, rule_id!("OTC-1"));
-            }
-            Err(rule) => out.step(step.expect(BAD_OTC), rule),
         }
     }
 }
