@@ -29,6 +29,7 @@ pub mod codec;
 pub mod compare;
 pub mod control;
 pub mod emulator;
+pub mod explore;
 pub mod load_test;
 pub mod profile;
 pub mod redact;

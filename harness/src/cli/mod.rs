@@ -2,6 +2,7 @@
 //! what several subcommands share: case selection, signal handling, stdout writing.
 
 mod capture_args;
+mod explore;
 mod list;
 mod load_target;
 mod load_test;
@@ -47,6 +48,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Load-test provisioning with a goose profile; goose's options pass through.
     Load(Box<load_test::LoadArgs>),
+    /// Random histories checked against a model, shrunk and written back as cases.
+    Explore(explore::ExploreArgs),
     /// Work with saved reports: `report merge` combines load shards' request logs,
     /// `report compare` compares two runs.
     Report {
@@ -204,6 +207,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::List(args) => list::run(&args),
         Command::Serve(args) => serve::run(args).await,
         Command::Load(args) => load_test::run(*args).await,
+        Command::Explore(args) => explore::run(args).await,
         Command::Report { command } => report::run(&command),
         Command::Profile { command } => profile::run(&command),
     }

@@ -66,6 +66,8 @@ pub struct CaseOutcome {
     pub transcript: Vec<TranscriptEntry>,
     /// Wall time.
     pub duration: Duration,
+    /// The step (1-based) whose violation or NON-STRICT outcome decided the verdict.
+    pub deciding_step: Option<usize>,
 }
 
 /// A user of the running case.
@@ -95,6 +97,7 @@ pub struct CaseRun<'a> {
     pub(crate) step: usize,
     verdict: Verdict,
     decisive: Option<(String, String)>,
+    deciding_step: Option<usize>,
     last: Option<(String, String)>,
     reason: Option<String>,
 }
@@ -124,6 +127,7 @@ pub async fn run_once(
                     text: e.to_string(),
                 }],
                 duration: started.elapsed(),
+                deciding_step: None,
             };
         }
     };
@@ -165,6 +169,7 @@ impl<'a> CaseRun<'a> {
             step: 0,
             verdict: Verdict::Pass,
             decisive: None,
+            deciding_step: None,
             last: None,
             reason: None,
         }
@@ -220,12 +225,14 @@ impl<'a> CaseRun<'a> {
                 self.reason
                     .get_or_insert_with(|| format!("step {}: {actual}", self.step));
                 self.decisive.get_or_insert((expected, actual));
+                self.deciding_step.get_or_insert(self.step);
                 true
             }
             StepResult::Violation { expected, actual } => {
                 self.verdict = self.verdict.worst(Verdict::violation_at(level));
                 self.reason = Some(format!("step {}: {actual}", self.step));
                 self.decisive = Some((expected, actual));
+                self.deciding_step = Some(self.step);
                 // An INFO case records and goes on; a judged case stops at its violation.
                 level == Level::Info
             }
@@ -272,6 +279,7 @@ impl<'a> CaseRun<'a> {
             actual: r.redact(&actual),
             transcript,
             duration,
+            deciding_step: self.deciding_step,
         }
     }
 

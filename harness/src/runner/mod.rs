@@ -285,6 +285,7 @@ fn crashed(e: &tokio::task::JoinError) -> CaseOutcome {
         actual: String::new(),
         transcript: Vec::new(),
         duration: std::time::Duration::ZERO,
+        deciding_step: None,
     }
 }
 

@@ -1,0 +1,142 @@
+//! The model's string operations: downloads with the current, the previous or an
+//! invented device (SS-2, SS-3, SS-5, DEV-1, CL-3, LOG-7, LOG-9), each replacing the
+//! earlier set (SS-4), and logins with a fresh, reused or old OTC (OTC-1, SS-1, SS-4).
+
+use std::collections::BTreeSet;
+
+use super::{BAD_OTC, Model, Plan, StringSet};
+use crate::explore::ops::{DeviceRef, OtcRef, User};
+use crate::explore::plan::StepFields;
+use crate::rules::rule_id;
+
+impl Model {
+    pub(super) fn strings(&mut self, out: &mut Plan, user: User, device: DeviceRef, node: u8) {
+        let node = self.node(node);
+        let alias = user.alias();
+        let devices = self
+            .users
+            .get(&user)
+            .map(|u| u.devices.clone())
+            .unwrap_or_default();
+        match device {
+            DeviceRef::Current => {
+                let Some(Some((device, bound_on))) = devices.last().cloned() else {
+                    return;
+                };
+                let step = StepFields::new("strings")
+                    .user(alias)
+                    .text("device", &format!("${{{device}}}"))
+                    .node(node);
+                if user == User::W {
+                    out.step(step.expect("FAIL:NO_MOBILE_RIGHT"), rule_id!("SS-5"));
+                    return;
+                }
+                let set = self.var(&format!("strings_{alias}_"));
+                let rule = if bound_on == node {
+                    rule_id!("SS-2")
+                } else {
+                    rule_id!("CL-3")
+                };
+                out.mark_log();
+                out.step(step.save(&set), rule);
+                out.step(
+                    StepFields::new("check_strings").text("strings", &set),
+                    rule_id!("SS-3"),
+                );
+                out.expect_log(
+                    &format!("Security strings fetched for user ${{{alias}}}"),
+                    rule_id!("LOG-9"),
+                );
+                let state = self.user(user);
+                if let Some(last) = state.sets.last_mut() {
+                    last.dead.get_or_insert(rule_id!("SS-4"));
+                }
+                state.sets.push(StringSet {
+                    var: set,
+                    used: BTreeSet::new(),
+                    dead: None,
+                });
+            }
+            DeviceRef::Previous => {
+                let Some(Some((device, _))) = devices
+                    .len()
+                    .checked_sub(2)
+                    .and_then(|i| devices.get(i).cloned())
+                else {
+                    return;
+                };
+                self.user(user);
+                out.mark_log();
+                out.step(
+                    StepFields::new("strings")
+                        .user(alias)
+                        .text("device", &format!("${{{device}}}"))
+                        .node(node)
+                        .expect("FAIL:DEVICE_NOT_PROVISIONED"),
+                    rule_id!("DEV-1"),
+                );
+                out.expect_log(
+                    "Mobile request from unknown user; the user needs to reprovision",
+                    rule_id!("LOG-7"),
+                );
+            }
+            DeviceRef::Invented => {
+                self.user(user);
+                out.step(
+                    StepFields::new("strings")
+                        .user(alias)
+                        .text("device", "0000-not-a-device")
+                        .boolean("send_username", true)
+                        .node(node)
+                        .expect("FAIL:DEVICE_NOT_PROVISIONED"),
+                    rule_id!("SS-2"),
+                );
+            }
+        }
+    }
+
+    pub(super) fn login(&mut self, out: &mut Plan, user: User, otc: OtcRef, node: u8) {
+        let node = self.node(node);
+        let alias = user.alias();
+        let Some(state) = self.users.get_mut(&user) else {
+            return;
+        };
+        let n = state.sets.len();
+        let pick = match otc {
+            OtcRef::Fresh | OtcRef::Reused => n.checked_sub(1),
+            OtcRef::Old => n.checked_sub(2),
+        };
+        let Some(set) = pick.and_then(|i| state.sets.get_mut(i)) else {
+            return;
+        };
+        let unused = (1u8..=99).find(|i| !set.used.contains(i));
+        let (index, expected) = match (otc, set.dead) {
+            (OtcRef::Reused, dead) => {
+                let Some(&i) = set.used.iter().next_back() else {
+                    return;
+                };
+                (i, Err(dead.unwrap_or(rule_id!("OTC-1"))))
+            }
+            (_, Some(dead)) => match unused {
+                Some(i) => (i, Err(dead)),
+                None => return,
+            },
+            (_, None) => match unused {
+                Some(i) => (i, Ok(())),
+                None => return,
+            },
+        };
+        let step = StepFields::new("login")
+            .user(alias)
+            .text("strings", &set.var)
+            .int("index", i64::from(index))
+            .node(node);
+        match expected {
+            Ok(()) => {
+                set.used.insert(index);
+                out.step(step, rule_id!("OTC-1"));
+            }
+            Err(rule) => out.step(step.expect(BAD_OTC), rule),
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! The operations of an explored history and how proptest generates them. Operations name
+//! users, codes, devices and strings symbolically (the latest code of a user, a stale one,
+//! garbage, another user's; the current or the previous device; a fresh, reused or old
+//! OTC), because the server mints the real values: the model ([`super::model`]) turns each
+//! symbol into the variable an earlier step saved from the server's reply.
+
+use proptest::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A user of the history: `u` and `v` hold the Mobile Client right, `w` does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum User {
+    /// First user.
+    U,
+    /// Second user (whose codes `u` may present).
+    V,
+    /// A user without the Mobile Client right (SS-5).
+    W,
+}
+
+impl User {
+    /// The alias the case uses.
+    pub fn alias(self) -> &'static str {
+        match self {
+            User::U => "u",
+            User::V => "v",
+            User::W => "w",
+        }
+    }
+
+    /// Another user with the Mobile Client right, whose code is "another user's".
+    pub fn other(self) -> User {
+        match self {
+            User::U => User::V,
+            User::V | User::W => User::U,
+        }
+    }
+}
+
+/// Which code a provision presents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CodeRef {
+    /// The newest code issued for the user.
+    Latest,
+    /// The code issued before the newest one.
+    Stale,
+    /// A code nobody issued.
+    Garbage,
+    /// The newest code of another user.
+    OtherUsers,
+}
+
+/// Which device a string download presents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DeviceRef {
+    /// The device the last successful provision bound.
+    Current,
+    /// The device bound before it.
+    Previous,
+    /// A device id nobody bound, sent with the user's name (SS-2).
+    Invented,
+}
+
+/// Which OTC a login offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OtcRef {
+    /// An unused index of the newest download.
+    Fresh,
+    /// An index of the newest download that already authenticated.
+    Reused,
+    /// An unused index of the download before the newest.
+    Old,
+}
+
+/// How far the clock moves, relative to the expiry of the newest code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ClockStep {
+    /// To one second before the newest code expires.
+    EdgeMinus,
+    /// To the second it expires.
+    Edge,
+    /// To one second after.
+    EdgePlus,
+    /// A day.
+    Large,
+}
+
+/// A validity period to set (two allowed, two outside 10..=1000000).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Validity {
+    /// The lowest allowed.
+    Min,
+    /// The default.
+    Default,
+    /// One below the range.
+    BelowRange,
+    /// One above the range.
+    AboveRange,
+}
+
+impl Validity {
+    /// The seconds it sets.
+    pub fn secs(self) -> u64 {
+        match self {
+            Validity::Min => 10,
+            Validity::Default => 600,
+            Validity::BelowRange => 9,
+            Validity::AboveRange => 1_000_001,
+        }
+    }
+
+    /// Whether PC-3 allows it.
+    pub fn allowed(self) -> bool {
+        (10..=1_000_000).contains(&self.secs())
+    }
+}
+
+/// One operation of a history. `node` is an index taken modulo the node count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Op {
+    /// The administrator's Reprovision on a node.
+    Reprovision {
+        /// Whose.
+        user: User,
+        /// Node index.
+        node: u8,
+    },
+    /// The self-service request on a node.
+    SelfService {
+        /// Whose.
+        user: User,
+        /// Node index.
+        node: u8,
+    },
+    /// Turns "Allow user self-provision" on or off.
+    SetSelfService(bool),
+    /// A provision with a code.
+    Provision {
+        /// Who provisions.
+        user: User,
+        /// Which code.
+        code: CodeRef,
+        /// Node index.
+        node: u8,
+    },
+    /// A provision for a username the repository does not hold.
+    ProvisionUnknown {
+        /// Node index.
+        node: u8,
+    },
+    /// Two simultaneous provisions with the user's newest code over two nodes.
+    RaceProvision {
+        /// Who provisions.
+        user: User,
+    },
+    /// A string download.
+    Strings {
+        /// Whose.
+        user: User,
+        /// Which device.
+        device: DeviceRef,
+        /// Node index.
+        node: u8,
+    },
+    /// An agent login with an OTC.
+    Login {
+        /// Who logs in.
+        user: User,
+        /// Which OTC.
+        otc: OtcRef,
+        /// Node index.
+        node: u8,
+    },
+    /// Moves the clock.
+    Advance(ClockStep),
+    /// Sets the validity period.
+    SetValidity(Validity),
+}
+
+/// A history: the cluster it starts with, then the operations.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct History {
+    /// Nodes (1 to 3).
+    pub nodes: u16,
+    /// Whether the nodes share sessions.
+    pub sharing: bool,
+    /// The operations, in order.
+    pub ops: Vec<Op>,
+}
+
+fn user() -> impl Strategy<Value = User> {
+    prop_oneof![4 => Just(User::U), 2 => Just(User::V), 1 => Just(User::W)]
+}
+
+fn node() -> impl Strategy<Value = u8> {
+    0u8..3
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let code = prop_oneof![
+        6 => Just(CodeRef::Latest),
+        2 => Just(CodeRef::Stale),
+        1 => Just(CodeRef::Garbage),
+        1 => Just(CodeRef::OtherUsers),
+    ];
+    let device = prop_oneof![
+        6 => Just(DeviceRef::Current),
+        2 => Just(DeviceRef::Previous),
+        1 => Just(DeviceRef::Invented),
+    ];
+    let otc = prop_oneof![
+        4 => Just(OtcRef::Fresh),
+        2 => Just(OtcRef::Reused),
+        2 => Just(OtcRef::Old),
+    ];
+    let clock = prop_oneof![
+        Just(ClockStep::EdgeMinus),
+        Just(ClockStep::Edge),
+        Just(ClockStep::EdgePlus),
+        Just(ClockStep::Large),
+    ];
+    let validity = prop_oneof![
+        2 => Just(Validity::Min),
+        2 => Just(Validity::Default),
+        1 => Just(Validity::BelowRange),
+        1 => Just(Validity::AboveRange),
+    ];
+    prop_oneof![
+        6 => (user(), node()).prop_map(|(user, node)| Op::Reprovision { user, node }),
+        1 => (user(), node()).prop_map(|(user, node)| Op::SelfService { user, node }),
+        1 => any::<bool>().prop_map(Op::SetSelfService),
+        8 => (user(), code, node()).prop_map(|(user, code, node)| Op::Provision { user, code, node }),
+        1 => node().prop_map(|node| Op::ProvisionUnknown { node }),
+        1 => user().prop_map(|user| Op::RaceProvision { user }),
+        5 => (user(), device, node()).prop_map(|(user, device, node)| Op::Strings { user, device, node }),
+        5 => (user(), otc, node()).prop_map(|(user, otc, node)| Op::Login { user, otc, node }),
+        2 => clock.prop_map(Op::Advance),
+        1 => validity.prop_map(Op::SetValidity),
+    ]
+}
+
+/// Histories of `min..=max` operations over one to three nodes; node count, sharing and
+/// the operations all shrink (nodes toward one, operations toward fewer and simpler).
+pub fn history(min: usize, max: usize) -> impl Strategy<Value = History> {
+    let max = max.max(min.max(1));
+    (
+        1u16..=3,
+        any::<bool>(),
+        proptest::collection::vec(op(), min.max(1)..=max),
+    )
+        .prop_map(|(nodes, sharing, ops)| History {
+            nodes,
+            sharing,
+            ops,
+        })
+}
