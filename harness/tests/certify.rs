@@ -407,3 +407,138 @@ fn a_bundle_verifies_and_one_changed_byte_fails_it() {
         );
     }
 }
+
+/// Kills the child when dropped (a failed assertion must not leave a server running).
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_console_is_driven_through_a_whole_plan_in_headless_chromium() {
+    use std::io::BufRead as _;
+    let scratch = Scratch::new("console");
+    let dir = scratch.0.clone();
+    let shot = dir.join("screen.png");
+    std::fs::write(
+        &shot,
+        swivel_reference_server::http::qr::qr_png("a screenshot of the phone").unwrap(),
+    )
+    .unwrap();
+    let mut child = Child(
+        Command::new(BIN)
+            .args([
+                "certify",
+                "--self-test",
+                "--self-test-answers",
+                "console",
+                "--bind",
+                "127.0.0.1:0",
+                "--quiet-secs",
+                "1",
+                "--step-timeout",
+                "90",
+                "--reports",
+            ])
+            .arg(&dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    let url = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("certify prints the console's URL");
+        lines.push(line.clone());
+        if let Some(url) = line.strip_prefix("console: ") {
+            break url.to_string();
+        }
+    };
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.contains("/?t="),
+        "{url}"
+    );
+    let driver = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/console_driver.py"))
+        .arg(&url)
+        .arg(&shot)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&driver.stdout);
+    assert!(
+        driver.status.success(),
+        "the browser run failed: {said}\n{}",
+        String::from_utf8_lossy(&driver.stderr)
+    );
+    let did: serde_json::Value = serde_json::from_str(said.trim()).unwrap();
+    // 3 + 1 + 3 OTCs typed, one "no OTC" (the unbound device), four messages confirmed.
+    assert_eq!(did["otcs_typed"], 7, "{did}");
+    assert_eq!(did["no_otc"], 1, "{did}");
+    assert_eq!(did["shown"], 5, "{did}");
+    assert_eq!(did["screenshots"], 1, "{did}");
+    assert!(did["requests"].as_u64().unwrap() >= 2, "{did}");
+    assert_eq!(did["dom_has_verdicts"], true, "{did}");
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "certify did not end");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    lines.extend(rx.try_iter());
+    let all = lines.join("\n");
+    assert_eq!(status.code(), Some(0), "{all}");
+    let bundle = run_dir_of(&all);
+    let report: RunReport = serde_json::from_str(
+        &std::fs::read_to_string(bundle.parent().unwrap().join("report.json")).unwrap(),
+    )
+    .unwrap();
+    let from_console = report
+        .cases
+        .iter()
+        .flat_map(|c| &c.transcript)
+        .filter(|t| format!("{t:?}").contains("tester (console)"))
+        .count();
+    assert!(from_console >= 8, "{from_console} answers from the console");
+
+    // The bundle of that run verifies, holds the screenshot, and fails with a byte changed.
+    let verify = |path: &Path| {
+        Command::new(BIN)
+            .args(["certify", "verify"])
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(verify(&bundle).status.code(), Some(0));
+    let bytes = std::fs::read(&bundle).unwrap();
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.as_slice())).unwrap();
+    assert!(
+        archive
+            .file_names()
+            .any(|n| n.is_ok_and(|n| n == "screenshots/wrong-code-1.png"))
+    );
+    let mut changed = bytes.clone();
+    let middle = changed.len() / 2;
+    changed[middle] ^= 0x80;
+    let path = dir.join("changed.zip");
+    std::fs::write(&path, changed).unwrap();
+    assert_eq!(verify(&path).status.code(), Some(1));
+}

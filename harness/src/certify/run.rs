@@ -217,7 +217,6 @@ pub async fn certify(
         }
         Tester::Console => {}
     }
-    let _ = warn;
     drive(&session, phone.as_mut(), &config.drive, events).await;
     if let Some(task) = feeder {
         task.abort();

@@ -56,8 +56,9 @@ impl SelfTestPhone {
         Ok(Self { app, answers, wait })
     }
 
-    fn show(&self, session: &Session) {
-        session.set_phone_screen(self.app.screen());
+    fn show(&self, session: &Session, index: usize, ready: bool) {
+        let step = session.plan.steps.get(index).map_or("", |s| s.id.as_str());
+        session.set_phone(step, self.app.screen(), ready);
     }
 
     fn answer(&self, session: &Session, index: usize, answer: Answer) {
@@ -111,7 +112,7 @@ impl SelfTestPhone {
     async fn otcs(&mut self, session: &Session, index: usize, count: u32) {
         for k in 0..count {
             let otc = self.app.next_otc().await;
-            self.show(session);
+            self.show(session, index, true);
             self.answer(session, index, otc.map_or(Answer::NoOtc, Answer::Otc));
             self.typed(session, index, k as usize + 1).await;
         }
@@ -149,31 +150,31 @@ impl SelfTestPhone {
                         self.app.open_complete_url(&f.ssd_root, &scanned).await;
                     }
                 }
-                self.show(session);
+                self.show(session, index, true);
             }
             StepKind::Otcs | StepKind::RunningOut => {
                 self.otcs(session, index, step.otc_count()).await;
             }
             StepKind::Refresh => {
                 self.app.download_strings().await;
-                self.show(session);
+                self.show(session, index, false);
                 self.otcs(session, index, step.otc_count()).await;
             }
             StepKind::UnboundDevice => {
                 self.app.download_strings().await;
                 let otc = self.app.next_otc().await;
-                self.show(session);
+                self.show(session, index, true);
                 self.answer(session, index, otc.map_or(Answer::NoOtc, Answer::Otc));
                 self.answer_message(session, index, p.message.as_deref());
             }
             StepKind::RefusedCode => {
                 self.app.provision(&code).await;
-                self.show(session);
+                self.show(session, index, true);
                 self.answer_message(session, index, p.message.as_deref());
             }
             StepKind::UntrustedCertificate => {
                 self.app.try_server(&f.untrusted_url(), &code).await;
-                self.show(session);
+                self.show(session, index, true);
                 self.answer_message(session, index, p.message.as_deref());
             }
         }

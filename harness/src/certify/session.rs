@@ -185,8 +185,21 @@ pub struct SessionState {
     pub queued: Vec<(String, Answer, String)>,
     /// Whether the run has ended.
     pub finished: bool,
-    /// Self-test only: what the emulated phone's screen shows.
-    pub phone_screen: Option<String>,
+    /// Self-test only: the emulated phone's screen.
+    pub phone: Option<PhoneView>,
+}
+
+/// What the self-test phone shows, for the console.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PhoneView {
+    /// The step it acted for.
+    pub step: String,
+    /// Its screen.
+    pub screen: String,
+    /// Whether it waits for the tester now.
+    pub ready: bool,
+    /// Bumped on every change.
+    pub seq: u64,
 }
 
 /// A refused answer.
@@ -242,7 +255,7 @@ impl Session {
                 cases: Vec::new(),
                 queued: Vec::new(),
                 finished: false,
-                phone_screen: None,
+                phone: None,
             }),
             version,
             started: Instant::now(),
@@ -438,9 +451,19 @@ impl Session {
         Ok(name)
     }
 
-    /// Self-test: what the emulated phone shows now.
-    pub fn set_phone_screen(&self, screen: &str) {
-        self.lock().phone_screen = Some(screen.to_string());
+    /// Self-test: what the emulated phone shows now, for step `step`; `ready` when it
+    /// waits for the tester.
+    pub fn set_phone(&self, step: &str, screen: &str, ready: bool) {
+        {
+            let mut state = self.lock();
+            let seq = state.phone.as_ref().map_or(1, |p| p.seq + 1);
+            state.phone = Some(PhoneView {
+                step: step.to_string(),
+                screen: screen.to_string(),
+                ready,
+                seq,
+            });
+        }
         self.bump();
     }
 

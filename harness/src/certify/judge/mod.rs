@@ -21,6 +21,7 @@ use crate::report::CaseReport;
 use crate::verdict::Verdict;
 pub use evidence::Evidence;
 use transcript::case_report;
+pub use transcript::{describe_answer, redactor as transcript_redactor};
 
 /// One judged case before it becomes a report entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
