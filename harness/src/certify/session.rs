@@ -246,7 +246,8 @@ impl Session {
                 screenshots: Vec::new(),
             })
             .collect();
-        let (version, _) = watch::channel(0);
+        // From 1, so that a reader asking for anything newer than 0 gets the state at once.
+        let (version, _) = watch::channel(1);
         Arc::new(Self {
             state: Mutex::new(SessionState {
                 steps,

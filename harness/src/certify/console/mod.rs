@@ -265,3 +265,6 @@ async fn screenshot_route(
         Err(e) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests;
