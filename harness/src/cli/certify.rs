@@ -377,7 +377,7 @@ fn verify(path: &std::path::Path) -> anyhow::Result<u8> {
     match bundle::verify(path) {
         Ok(v) => {
             say(&format!(
-                "{}: {} entries match SHA256SUMS; the archive is intact\napp: {}\n",
+                "{}: {} entries match SHA256SUMS; the archive is intact\n{}\n",
                 path.display(),
                 v.entries,
                 v.report.target.kind
