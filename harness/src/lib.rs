@@ -23,8 +23,10 @@
 //! - [`compare`]: `report compare`: two load runs (gated) or two conformance runs.
 //! - [`sinks`]: the syslog and SMTP receivers that read what a real server sends out.
 //! - [`capture`]: `profile check` and `profile infer`: a wire profile against a HAR capture.
+//! - [`certify`]: `certify`: a real app judged by its traffic and the tester's answers.
 
 pub mod capture;
+pub mod certify;
 pub mod codec;
 pub mod compare;
 pub mod control;

@@ -2,6 +2,7 @@
 //! what several subcommands share: case selection, signal handling, stdout writing.
 
 mod capture_args;
+mod certify;
 mod explore;
 mod list;
 mod load_target;
@@ -63,6 +64,10 @@ enum Command {
         #[command(subcommand)]
         command: profile::ProfileCommand,
     },
+    /// Certify a mobile app: a reference server for it, a console page that walks the
+    /// tester through a plan, client rules judged from its traffic, an evidence bundle
+    /// (`certify verify BUNDLE` checks one); `--self-test` certifies the emulated app.
+    Certify(Box<certify::CertifyArgs>),
 }
 
 /// On or off.
@@ -210,5 +215,6 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Explore(args) => explore::run(args).await,
         Command::Report { command } => report::run(&command),
         Command::Profile { command } => profile::run(&command),
+        Command::Certify(args) => certify::run(*args).await,
     }
 }

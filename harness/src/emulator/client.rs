@@ -270,6 +270,12 @@ impl MobileClient {
             .await
     }
 
+    /// Sends a request built elsewhere (the emulated app's own spellings, e.g. an
+    /// app-defect's extra element) to `ep`, judged as its call.
+    pub async fn send_request(&self, ep: &Endpoint, wire: WireRequest) -> Exchange {
+        self.send(ep, wire).await
+    }
+
     /// Sends one codec request to `ep` (or its server root).
     async fn send(&self, ep: &Endpoint, wire: WireRequest) -> Exchange {
         let url = wire.url(&ep.base_url, &ep.root_url());

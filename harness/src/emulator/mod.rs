@@ -10,7 +10,12 @@
 //! - `http`: sending with a timeout and a bounded body read.
 //! - [`exchange`]: [`Exchange`], one request and its judged reply.
 //! - [`app_message`]: the app's messages.
+//! - [`app`]: [`EmulatedApp`], the app as a person uses it (settings, provision, OTCs),
+//!   the stand-in app of `certify --self-test`; [`app_defects`]: its switches, one per
+//!   client rule.
 
+pub mod app;
+pub mod app_defects;
 pub mod app_message;
 pub mod client;
 pub mod exchange;
@@ -21,5 +26,7 @@ mod tests;
 
 pub use crate::codec::otc_for;
 pub use crate::codec::{Call, MalformedReply, Outcome, Reply, ReplyKind, SsdSettings, parse_reply};
+pub use app::{AppUser, EmulatedApp};
+pub use app_defects::{ALL_APP_DEFECTS, AppDefect, AppDefects};
 pub use client::{ClientOptions, EmulatorError, Endpoint, MobileClient};
 pub use exchange::Exchange;

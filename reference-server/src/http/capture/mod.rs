@@ -10,7 +10,9 @@
 //!   document after every write, so Ctrl-C loses nothing already written.
 //!
 //! Secrets are masked (shape kept, [`crate::har::redact`]) unless
-//! [`CaptureOptions::redact`] is false (`--capture-secrets`).
+//! [`CaptureOptions::redact`] is false (`--capture-secrets`). A [`CaptureOptions::tap`]
+//! also sees every entry as it completes, before redaction (`certify` judges an app's
+//! traffic from it while the file keeps the shareable copy).
 
 mod record;
 mod writer;
@@ -35,6 +37,17 @@ const QUEUE: usize = 4096;
 /// How long [`Capture::finish`] waits for the writer.
 const FINISH_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Called with every entry as it completes, unredacted, on the server's task: it must
+/// be quick and must not block (push into a buffer, notify a waiter).
+#[derive(Clone)]
+pub struct EntryTap(pub Arc<dyn Fn(&crate::har::Entry) + Send + Sync>);
+
+impl std::fmt::Debug for EntryTap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EntryTap")
+    }
+}
+
 /// How a capture records.
 #[derive(Debug, Clone)]
 pub struct CaptureOptions {
@@ -46,6 +59,8 @@ pub struct CaptureOptions {
     pub names: SecretNames,
     /// Further values to mask wherever they appear (PINs, the agent secret).
     pub secrets: Vec<String>,
+    /// Sees every entry before redaction; default none.
+    pub tap: Option<EntryTap>,
 }
 
 impl CaptureOptions {
@@ -62,6 +77,7 @@ impl CaptureOptions {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             names: SecretNames::of_profiles(&profiles),
             secrets: Vec::new(),
+            tap: None,
         }
     }
 }
@@ -100,6 +116,7 @@ pub(crate) struct Inner {
     dropped: AtomicU64,
     max_body_bytes: usize,
     path: PathBuf,
+    tap: Option<EntryTap>,
     writer: Mutex<Option<std::thread::JoinHandle<WriterOutcome>>>,
 }
 
@@ -147,6 +164,7 @@ impl Capture {
                 dropped: AtomicU64::new(0),
                 max_body_bytes: options.max_body_bytes,
                 path: path.to_path_buf(),
+                tap: options.tap,
                 writer: Mutex::new(Some(handle)),
             }),
         })

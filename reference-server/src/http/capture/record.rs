@@ -162,6 +162,9 @@ impl Drop for Pending {
     fn drop(&mut self) {
         let entry = self.entry();
         let inner = &self.recorder.inner;
+        if let Some(tap) = &inner.tap {
+            (tap.0)(&entry);
+        }
         if inner.tx.try_send(Message::Entry(Box::new(entry))).is_err() {
             inner
                 .dropped
