@@ -24,6 +24,7 @@ use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 use super::backstage::Delivery;
 use super::offer::{Nodes, Offer, SessionSharing};
 use super::{CaseEnv, PrepareError};
+use crate::codec::admin::AdminCodec;
 use crate::emulator::MobileClient;
 use crate::profile::WireProfile;
 use crate::report::ListenerReport;
@@ -132,12 +133,9 @@ impl SwivelSpec {
     /// Whether the administrator's Reprovision is reachable (Admin XML with a
     /// reprovision request in the profile).
     pub fn admin_reprovision(&self) -> bool {
-        self.admin.is_some()
-            && self
-                .profile
-                .admin
-                .as_ref()
-                .is_some_and(|a| a.reprovision.is_some())
+        // The codec reads the profile as the server does: no `[admin]` section means
+        // the default shape, Reprovision included.
+        self.admin.is_some() && AdminCodec::new(&self.profile).can_reprovision()
     }
 
     /// What the target offers.
