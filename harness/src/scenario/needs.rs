@@ -35,6 +35,9 @@ pub enum Capability {
     Messages,
     /// Users whose alert transport is SMS (only an outbox shows SMS).
     SmsMessages,
+    /// Which transport a message took, alert or security string (an outbox records
+    /// it; by e-mail both transports reach the same address and look alike).
+    MessageTransport,
     /// Read the server's log (the control API or a syslog sink).
     Log,
     /// The policies a case sets are the target's: set through the control API, or
@@ -57,7 +60,7 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability, in the order reports list them.
-    pub const ALL: [Capability; 15] = [
+    pub const ALL: [Capability; 16] = [
         Capability::ControlApi,
         Capability::Users,
         Capability::DeleteUsers,
@@ -65,6 +68,7 @@ impl Capability {
         Capability::AdminReprovision,
         Capability::Messages,
         Capability::SmsMessages,
+        Capability::MessageTransport,
         Capability::Log,
         Capability::Policies,
         Capability::PolicyControl,
@@ -76,7 +80,7 @@ impl Capability {
     ];
 
     /// What a reference server's control API offers (embedded or external).
-    pub const CONTROL: [Capability; 12] = [
+    pub const CONTROL: [Capability; 13] = [
         Capability::ControlApi,
         Capability::Users,
         Capability::DeleteUsers,
@@ -84,6 +88,7 @@ impl Capability {
         Capability::AdminReprovision,
         Capability::Messages,
         Capability::SmsMessages,
+        Capability::MessageTransport,
         Capability::Log,
         Capability::Policies,
         Capability::PolicyControl,
@@ -101,6 +106,7 @@ impl Capability {
             Capability::AdminReprovision => "admin-reprovision",
             Capability::Messages => "messages",
             Capability::SmsMessages => "sms-messages",
+            Capability::MessageTransport => "message-transport",
             Capability::Log => "log",
             Capability::Policies => "policies",
             Capability::PolicyControl => "policy-control",
@@ -122,6 +128,9 @@ impl Capability {
             Capability::AdminReprovision => "the administrator's Reprovision, which logs LOG-2",
             Capability::Messages => "reading the messages sent to a user",
             Capability::SmsMessages => "reading SMS messages",
+            Capability::MessageTransport => {
+                "telling which transport a message took (by e-mail the alert and the security-string transport look alike)"
+            }
             Capability::Log => "reading the server's log",
             Capability::Policies => "the policies the case sets",
             Capability::PolicyControl => "setting any policy and seeing it refused or kept",
@@ -165,7 +174,9 @@ impl Case {
         for step in &self.steps {
             capabilities.extend(step.action.needs(step));
         }
-        // An SMS alert transport: the case's codes reach only an outbox.
+        // An SMS alert transport: the case's codes reach only an outbox. (A message to
+        // an SMS string transport is read only by naming that transport, which needs
+        // `message-transport`.)
         if self.users.iter().any(|u| u.create && u.alert == "sms")
             && capabilities.contains(&Capability::Messages)
         {
@@ -227,6 +238,27 @@ mod tests {
             r#"users = [{ name = "u", alert = "sms" }]"#,
         );
         assert!(c.needs().capabilities.contains(&Capability::SmsMessages));
+        // Naming the transport a message took needs a target that records it.
+        let named = case(
+            r#"{ do = "expect_outbox", user = "u", transport = "string" }"#,
+            r#"users = [{ name = "u" }]"#,
+        );
+        assert!(
+            named
+                .needs()
+                .capabilities
+                .contains(&Capability::MessageTransport)
+        );
+        let unnamed = case(
+            r#"{ do = "expect_outbox", user = "u", count = 1 }"#,
+            r#"users = [{ name = "u" }]"#,
+        );
+        assert!(
+            !unnamed
+                .needs()
+                .capabilities
+                .contains(&Capability::MessageTransport)
+        );
         // LOG-2 is written only by the administrator's Reprovision.
         let c = case(
             r#"{ do = "expect_log", text = 'User "${u}" can now reprovision their mobile device.' }"#,

@@ -3,6 +3,9 @@
 //! --syslog … --policies …` child process and its node URL, the sink ports it sends to,
 //! free loopback ports, scratch directories and readable process output.
 
+// Each test crate that includes this module uses a part of it.
+#![allow(dead_code)]
+
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -62,11 +65,29 @@ pub fn text(out: &Output) -> String {
     )
 }
 
-/// The stand-in for a real server, its node 1 URL and the sink ports it sends to.
+/// The same server set up to open the most cases one configuration can (the README's
+/// "coverage" setting): a two-node cluster with session sharing on, Provision URLs with
+/// the Site ID (so the QR code is sent too) and the Mobile Client's browse right on.
+pub const COVERAGE_TARGET_FILE: &str = r#"kind = "swivel"
+site_id = "HARNESS01"
+session_sharing = "on"
+
+[policies.self_reset]
+provision_code_validity_secs = 10
+allow_self_provision = true
+provision_message = "complete-url"
+
+[policies.mobile_client]
+allow_browse_strings = true
+"#;
+
+/// The stand-in for a real server, its node URLs and the sink ports it sends to.
 pub struct Real {
     _server: Server,
     /// Node 1's base URL with context.
     pub node: String,
+    /// Every node's base URL with context, node 1 first.
+    pub nodes: Vec<String>,
     /// Where it sends mail (the harness's `--smtp-bind`).
     pub smtp: u16,
     /// Where it sends syslog (the harness's `--syslog-bind`).
@@ -86,8 +107,23 @@ impl Real {
 /// Writes [`TARGET_FILE`] to `dir/target.toml` and starts the stand-in with `secret` as
 /// its agent (and Admin XML) secret, and `defect` switched on if given.
 pub fn start_real(dir: &Path, secret: &str, defect: Option<&str>) -> Real {
+    start_real_with(dir, secret, defect, TARGET_FILE, 1, false)
+}
+
+/// Writes `target_file` (server policies and target file in one) to `dir/target.toml`
+/// and starts a stand-in of `nodes` nodes with session sharing `sharing`.
+pub fn start_real_with(
+    dir: &Path,
+    secret: &str,
+    defect: Option<&str>,
+    target_file: &str,
+    nodes: u16,
+    sharing: bool,
+) -> Real {
+    let target_text = target_file;
     let target_file = dir.join("target.toml");
-    std::fs::write(&target_file, TARGET_FILE).expect("the target file");
+    std::fs::write(&target_file, target_text).expect("the target file");
+    let node_count = nodes.to_string();
     let (smtp, syslog) = (free_port(), free_port());
     let (relay, log) = (format!("127.0.0.1:{smtp}"), format!("127.0.0.1:{syslog}"));
     let target = target_file.display().to_string();
@@ -106,6 +142,10 @@ pub fn start_real(dir: &Path, secret: &str, defect: Option<&str>) -> Real {
         secret,
         "--policies",
         &target,
+        "--nodes",
+        &node_count,
+        "--session-sharing",
+        if sharing { "on" } else { "off" },
     ];
     if let Some(d) = defect {
         args.extend(["--defect", d]);
@@ -118,19 +158,24 @@ pub fn start_real(dir: &Path, secret: &str, defect: Option<&str>) -> Real {
         .expect("serve starts");
     let stdout = child.stdout.take().expect("stdout piped");
     let server = Server(child);
-    let mut node = None;
+    let mut urls = Vec::new();
     for line in BufReader::new(stdout).lines() {
         let Ok(line) = line else { break };
-        if let Some(rest) = line.strip_prefix("node 1:") {
-            node = rest.split_whitespace().next().map(str::to_string);
+        if let Some(rest) = line.strip_prefix("node ")
+            && let Some((_, urls_part)) = rest.split_once(':')
+            && let Some(url) = urls_part.split_whitespace().next()
+        {
+            urls.push(url.to_string());
         }
         if line.contains("press Ctrl-C") {
             break;
         }
     }
+    assert_eq!(urls.len(), usize::from(nodes), "serve printed every node");
     Real {
         _server: server,
-        node: node.expect("serve printed node 1"),
+        node: urls[0].clone(),
+        nodes: urls,
         smtp,
         syslog,
     }

@@ -29,6 +29,15 @@ pub struct ExpectOutbox {
 impl StepAction for ExpectOutbox {
     const NEEDS: &'static [Capability] = &[Capability::Messages];
 
+    /// Naming the transport needs a target that records it.
+    fn needs(&self, _step: &Step) -> Vec<Capability> {
+        let mut needs = Self::NEEDS.to_vec();
+        if self.transport.is_some() {
+            needs.push(Capability::MessageTransport);
+        }
+        needs
+    }
+
     async fn run(&self, step: &Step, run: &mut CaseRun<'_>) -> Result<StepResult, StepResult> {
         let name = run.username(&self.user);
         // Wait for as many as are due (none: listen until a stray one would have come).

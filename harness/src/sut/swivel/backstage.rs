@@ -86,9 +86,10 @@ impl SwivelBackstage {
             seq: m.seq,
             node: 0,
             username: username.to_string(),
-            // By e-mail the transports look alike; the alert transport is the one a code
-            // goes to unless a policy says otherwise.
-            transport: "alert".into(),
+            // By e-mail the alert and the security-string transport reach the same address
+            // and look alike, so the transport is not known (the target lacks the
+            // `message-transport` capability and no step asks).
+            transport: "unknown".into(),
             kind: "email".into(),
             destination: m.recipients.first().cloned().unwrap_or_default(),
             body: m.extracted.text.clone(),
