@@ -44,12 +44,21 @@ pub fn scratch(prefix: &str, name: &str) -> PathBuf {
     dir
 }
 
-/// A loopback port free for both TCP and UDP (the syslog sink takes both).
+/// A loopback port free for both TCP and UDP (the syslog sink takes both). Taken from
+/// below Linux's ephemeral range (32768 and up), counting from a base drawn from the
+/// process id: a port the kernel hands out for `:0` (the stand-in's nodes bind that
+/// way) could otherwise be taken between this check and the harness binding it, which
+/// once failed a run with "Address already in use".
 pub fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let base = 20_000 + (std::process::id() % 400) * 30;
     loop {
-        let tcp = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-        let port = tcp.local_addr().expect("its address").port();
-        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+        let offset = NEXT.fetch_add(1, Ordering::Relaxed) % 700;
+        let port = u16::try_from(base + offset).expect("below 32768");
+        if TcpListener::bind(("127.0.0.1", port)).is_ok()
+            && UdpSocket::bind(("127.0.0.1", port)).is_ok()
+        {
             return port;
         }
     }
