@@ -10,8 +10,12 @@
   request anything. A copy of goose's page with its CDN script put back must be caught,
   which shows the check would see the page as goose wrote it.
 - With --compare: a `report compare --out` directory's compare.html, likewise.
+- With --explore: an `explore` report directory: explore-junit.xml read with junitparser
+  (one testcase per rule; failures and errors must match the findings in explore.json)
+  and explore.html rendered like the others.
 
 Usage: check_reports.py REPORT_DIR | --load LOAD_RUN_DIR | --compare COMPARE_DIR
+       | --explore EXPLORE_DIR
 """
 import json
 import os
@@ -138,7 +142,35 @@ def check_compare(out_dir):
     print(f"compare.html ({comparison['kind']}, {verdict}): rendered by headless Chromium, no request made")
 
 
+def check_explore(out_dir):
+    from junitparser import JUnitXml, Failure, Error
+
+    prove_the_check_can_fail()
+    with open(os.path.join(out_dir, "explore.json"), encoding="utf-8") as f:
+        report = json.load(f)
+    xml = JUnitXml.fromfile(os.path.join(out_dir, "explore-junit.xml"))
+    cases = {case.name: case for suite in xml for case in suite}
+    rules = set(report["coverage"]) | {f["rule"] for f in report["findings"]}
+    assert set(cases) == rules, (sorted(cases), sorted(rules))
+    confirmed = {f["rule"] for f in report["findings"] if f["status"] == "confirmed"}
+    inconclusive = {f["rule"] for f in report["findings"]} - confirmed
+    failed = {n for n, c in cases.items() if any(isinstance(r, Failure) for r in c.result)}
+    errors = {n for n, c in cases.items() if any(isinstance(r, Error) for r in c.result)}
+    assert failed == confirmed, (failed, confirmed)
+    assert errors == inconclusive, (errors, inconclusive)
+    dom, urls = page_requests(os.path.join(out_dir, "explore.html"))
+    assert not urls, f"explore.html made requests: {urls}"
+    assert f"seed {report['seed']}" in dom, "explore.html does not show its seed"
+    for f in report["findings"]:
+        assert f["kind"].replace("&", "&amp;").replace("<", "&lt;") in dom, f"explore.html lacks finding {f['kind']}"
+    print(f"explore-junit.xml: {len(cases)} rules, {len(failed)} failing, {len(errors)} inconclusive: parsed by junitparser; "
+          f"explore.html: rendered by headless Chromium ({len(dom)} bytes of DOM), no request made")
+
+
 def main():
+    if sys.argv[1] == "--explore":
+        check_explore(sys.argv[2])
+        return
     if sys.argv[1] == "--load":
         check_load(sys.argv[2])
         return

@@ -1,7 +1,7 @@
 //! `swivel-harness explore`: random histories against the embedded reference server
 //! (with `--defect` switches), checked against the model, shrunk and written back as
 //! cases. Prints the seed first (the same seed reproduces the run), writes
-//! `<reports>/explore-<seed>/explore.{json,md}` after every finding and at the end (so
+//! `<reports>/explore-<seed>/explore.{json,md,html}` and `explore-junit.xml` after every finding and at the end (so
 //! Ctrl-C leaves valid reports), and exits 0 (no finding), 1 (a kept finding) or 3
 //! (inconclusive findings only).
 
@@ -163,7 +163,7 @@ pub async fn run(args: ExploreArgs) -> anyhow::Result<u8> {
         ));
     }
     out.push_str(&format!(
-        "  reports: {0}/explore.md, {0}/explore.json\n",
+        "  reports: {0}/explore.md, {0}/explore.html, {0}/explore-junit.xml, {0}/explore.json\n",
         dir.display()
     ));
     super::say(&out);

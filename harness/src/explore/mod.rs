@@ -11,6 +11,7 @@ pub mod drive;
 pub mod model;
 pub mod ops;
 pub mod plan;
+pub mod render;
 pub mod report;
 pub mod search;
 pub mod written;

@@ -1,7 +1,7 @@
 //! The exploration report: findings (confirmed or INCONCLUSIVE, original and shrunk
 //! histories, the written case and its replays), per-rule coverage (how many steps of
 //! each rule ran and passed), and the numbers (histories, operations, steps, requests,
-//! shrink time). Rendered as JSON and Markdown; every text in it comes from the runner's
+//! shrink time). Rendered as JSON and Markdown here, as HTML and JUnit in [`super::render`]; every text in it comes from the runner's
 //! redacted outcomes or from symbolic histories, so it holds no code, string or PIN.
 
 use std::collections::BTreeMap;
@@ -211,12 +211,18 @@ impl ExploreReport {
             .filter(|f| f.case.as_ref().is_some_and(|c| c.kept))
     }
 
-    /// Writes `explore.json` and `explore.md` into `dir`.
+    /// Writes `explore.json`, `explore.md`, `explore.html` and `explore-junit.xml` into
+    /// `dir`.
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
         let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
         // Written then renamed, so an interrupted write never leaves half a report.
-        for (name, text) in [("explore.json", json), ("explore.md", self.markdown())] {
+        for (name, text) in [
+            ("explore.json", json),
+            ("explore.md", self.markdown()),
+            ("explore.html", super::render::html(self)),
+            ("explore-junit.xml", super::render::junit(self)),
+        ] {
             let tmp = dir.join(format!(".{name}.tmp"));
             std::fs::write(&tmp, text)?;
             std::fs::rename(&tmp, dir.join(name))?;

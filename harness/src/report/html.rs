@@ -16,7 +16,7 @@ pub(crate) const CSP: &str =
     "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 
 /// The page's style sheet (no `url(`, no `@import`: nothing to fetch).
-const CSS: &str = include_str!("report.css");
+pub(crate) const CSS: &str = include_str!("report.css");
 
 /// `s` with `&`, `<`, `>`, `"` and `'` replaced by entities: safe as HTML text and as a
 /// quoted attribute value.

@@ -6,7 +6,7 @@
 pub mod coverage;
 pub mod model;
 
-mod html;
+pub(crate) mod html;
 mod html_case;
 mod json;
 mod junit;
@@ -15,7 +15,7 @@ mod md_case;
 mod md_escape;
 mod text;
 mod writer;
-mod xml;
+pub(crate) mod xml;
 
 #[cfg(test)]
 pub(crate) mod samples;
