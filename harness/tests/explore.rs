@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use swivel_harness::emulator::{ClientOptions, MobileClient};
 use swivel_harness::explore::search::histories;
-use swivel_harness::explore::{ExploreOptions, ExploreReport, FindingStatus, explore};
+use swivel_harness::explore::{ExploreOptions, ExploreReport, FindingStatus, Topology, explore};
 use swivel_harness::profile::WireProfile;
 use swivel_harness::sut::TargetSpec;
 use swivel_reference_server::defects::{ALL_DEFECTS, Defect, DefectSet};
@@ -50,6 +50,7 @@ fn options(seed: u64, cases: u64, dir: PathBuf, stop: Option<Defect>) -> Explore
         max_findings: 1,
         stop_at_rule: stop.and_then(Defect::rule),
         interrupt,
+        topology: Topology::Generated,
     }
 }
 

@@ -1,6 +1,7 @@
 //! `swivel-harness explore`: random histories against the embedded reference server
-//! (with `--defect` switches), checked against the model, shrunk and written back as
-//! cases. Prints the seed first (the same seed reproduces the run), writes
+//! (with `--defect` switches) or a running reference server (`--target` with its control
+//! API, histories on its own nodes and sharing), checked against the model, shrunk and
+//! written back as cases. Prints the seed first (the same seed reproduces the run), writes
 //! `<reports>/explore-<seed>/explore.{json,md,html}` and `explore-junit.xml` after every finding and at the end (so
 //! Ctrl-C leaves valid reports), and exits 0 (no finding), 1 (a kept finding) or 3
 //! (inconclusive findings only).
@@ -12,11 +13,15 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 use swivel_harness::emulator::{ClientOptions, MobileClient};
-use swivel_harness::explore::{ExploreOptions, FindingStatus, explore};
+use swivel_harness::explore::{ExploreOptions, FindingStatus, Topology, TopologyError, explore};
 use swivel_harness::profile::WireProfile;
+use swivel_harness::report::new_run_id;
 use swivel_harness::sut::TargetSpec;
 use swivel_reference_server::defects::{Defect, DefectSet};
 use tokio::sync::watch;
+
+use super::RemoteArgs;
+use super::target_kind::{ResolvedTarget, TargetKindArgs};
 
 /// `explore` arguments.
 #[derive(Debug, Args)]
@@ -51,9 +56,62 @@ pub struct ExploreArgs {
     /// Defect switches of the embedded server.
     #[arg(long = "defect", value_name = "NAME")]
     defects: Vec<Defect>,
+    /// A running reference server instead of the embedded one: a node base URL with
+    /// context (repeat for each node), or a target TOML file. It needs its control API
+    /// (`--control-url`), which moves its clock and sets its policies.
+    #[arg(long, value_name = "URL|FILE")]
+    target: Vec<String>,
+    /// The target's Site ID.
+    #[arg(long, default_value = "HARNESS01")]
+    site_id: String,
+    #[command(flatten)]
+    remote: RemoteArgs,
     /// The wire profile.
     #[arg(long, default_value = "mobile-3.6")]
     profile: String,
+}
+
+/// The embedded server, or the running reference server `--target` names (resolved as
+/// `run` resolves it; it must have a control API).
+async fn explore_target(
+    args: &ExploreArgs,
+    profile: WireProfile,
+    client: &MobileClient,
+) -> anyhow::Result<TargetSpec> {
+    let kind = TargetKindArgs::reference_only();
+    let Some(inputs) = kind.inputs(&args.target, &args.remote, &args.site_id)? else {
+        if args.remote.control_url.is_some() {
+            bail!("--control-url needs --target");
+        }
+        return Ok(TargetSpec::Embedded {
+            defects: args.defects.iter().copied().collect::<DefectSet>(),
+            wire_profile: Arc::new(profile),
+        });
+    };
+    if !args.defects.is_empty() {
+        bail!(
+            "--defect applies to the embedded server only; start an external one with `serve --defect`"
+        );
+    }
+    let tag = new_run_id()
+        .rsplit('-')
+        .next()
+        .unwrap_or("explore")
+        .to_string();
+    let resolved = kind
+        .resolve(inputs, &args.remote, None, (Arc::new(profile), client), tag)
+        .await?;
+    match resolved {
+        ResolvedTarget::Swivel(_) => Err(TopologyError::RealServer.into()),
+        ResolvedTarget::Reference { spec, .. } => {
+            if spec.control.is_none() {
+                bail!(
+                    "explore needs the target's control API (--control-url and --control-token): it creates users, issues codes, moves the clock and sets policies"
+                );
+            }
+            Ok(TargetSpec::External(spec))
+        }
+    }
 }
 
 /// `60s`, `5m`, `2h` or plain seconds.
@@ -102,10 +160,8 @@ pub async fn run(args: ExploreArgs) -> anyhow::Result<u8> {
             ..ClientOptions::default()
         },
     )?;
-    let target = TargetSpec::Embedded {
-        defects: args.defects.iter().copied().collect::<DefectSet>(),
-        wire_profile: Arc::new(profile),
-    };
+    let target = explore_target(&args, profile, &client).await?;
+    let topology = Topology::of(&target)?;
     let (tx, interrupt) = watch::channel(false);
     tokio::spawn(async move {
         super::wait_for_stop().await;
@@ -124,6 +180,7 @@ pub async fn run(args: ExploreArgs) -> anyhow::Result<u8> {
         max_findings: args.max_findings.max(1),
         stop_at_rule: None,
         interrupt,
+        topology,
     };
     super::say(&format!(
         "swivel-harness explore --seed {seed} (the same seed reproduces this run)\n"

@@ -63,6 +63,23 @@ pub struct TargetKindArgs {
     pub delivery_wait: Duration,
 }
 
+impl TargetKindArgs {
+    /// The options of a command that reaches reference servers only (`explore`): no
+    /// kind given, no sinks, the default waits. A target file saying `kind = "swivel"`
+    /// still resolves to a `swivel` target, which that command then refuses by name.
+    pub fn reference_only() -> Self {
+        Self {
+            target_kind: None,
+            target_file: None,
+            smtp_bind: None,
+            syslog_bind: None,
+            admin_secret: None,
+            max_wait: Duration::from_secs(30),
+            delivery_wait: Duration::from_secs(10),
+        }
+    }
+}
+
 /// `30`, `30s`, `2m`.
 fn parse_seconds(text: &str) -> Result<Duration, String> {
     let (digits, scale) = match text.strip_suffix('m') {

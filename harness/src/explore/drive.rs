@@ -5,6 +5,8 @@
 //! real waits). The step that decided a failing verdict is mapped back to the model's
 //! plan: its rule, its operation, and the kind of mismatch (what was expected, what came).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use serde::Serialize;
 
 use super::ops::History;
@@ -140,7 +142,16 @@ pub fn observe(compiled: &Compiled, outcome: &CaseOutcome) -> Observation {
     }
 }
 
-/// Runs `history` once from a fresh state of `target`.
+/// A number no other run of this process has: a running server keeps every user a
+/// history created, and the runner names users after the case's index, so each run of
+/// a history (first, confirmation, shrink candidates, replays) gets fresh users.
+pub fn fresh_run_index() -> usize {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    RUNS.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Runs `history` once from a fresh state of `target` (`index` offsets the fresh run
+/// number that names its users).
 pub async fn run_history(
     target: &TargetSpec,
     client: &MobileClient,
@@ -148,6 +159,7 @@ pub async fn run_history(
     index: usize,
 ) -> Result<(Compiled, Observation), ReadError> {
     let compiled = compile(history, &Head::probe())?;
+    let index = index.wrapping_add(fresh_run_index());
     let outcome = run_once(target, client, &compiled.case, index, 1).await;
     let observation = observe(&compiled, &outcome);
     Ok((compiled, observation))

@@ -14,7 +14,9 @@ pub mod plan;
 pub mod render;
 pub mod report;
 pub mod search;
+pub mod topology;
 pub mod written;
 
 pub use report::{ExploreReport, Finding, FindingStatus};
 pub use search::{ExploreOptions, explore};
+pub use topology::{Topology, TopologyError};

@@ -17,6 +17,7 @@ use super::drive::{Mismatch, run_history};
 use super::ops::{History, history};
 use super::plan::compile;
 use super::report::{ExploreReport, Finding, FindingStatus, StopReason};
+use super::topology::Topology;
 use super::written::write_and_replay;
 use crate::emulator::MobileClient;
 use crate::rules::RuleId;
@@ -48,6 +49,8 @@ pub struct ExploreOptions {
     pub stop_at_rule: Option<RuleId>,
     /// Turns true on Ctrl-C.
     pub interrupt: watch::Receiver<bool>,
+    /// Node count and sharing: generated (embedded) or the target's.
+    pub topology: Topology,
 }
 
 fn rng(seed: u64) -> TestRng {
@@ -106,7 +109,9 @@ pub async fn explore(
         started: Instant::now(),
     };
     let mut runner = runner(options.seed);
-    let strategy = history(options.min_steps, options.max_steps);
+    let strategy = options
+        .topology
+        .histories(options.min_steps, options.max_steps);
     let mut kinds: BTreeSet<String> = BTreeSet::new();
     let mut stop = StopReason::Cases;
     for index in 0..options.cases {

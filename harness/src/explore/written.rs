@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::drive::Mismatch;
+use super::drive::{Mismatch, fresh_run_index};
 use super::ops::History;
 use super::plan::{Head, compile};
 use crate::emulator::MobileClient;
@@ -124,7 +124,9 @@ pub async fn write_and_replay(
             message: "no case".into(),
         }));
     };
-    let on_target = run_once(target, client, case, 0, 1).await.verdict;
+    let on_target = run_once(target, client, case, fresh_run_index(), 1)
+        .await
+        .verdict;
     let clean = TargetSpec::Embedded {
         defects: DefectSet::none(),
         wire_profile: Arc::new(client.profile().clone()),

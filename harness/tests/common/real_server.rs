@@ -189,3 +189,59 @@ pub fn start_real_with(
         syslog,
     }
 }
+
+/// A running reference server with its control API (what `explore --target` and `run
+/// --target` drive), its node URLs and the control URL.
+pub struct Reference {
+    _server: Server,
+    /// Every node's base URL with context, node 1 first.
+    pub nodes: Vec<String>,
+    /// The control API's URL.
+    pub control: String,
+}
+
+/// The control token [`start_reference`] gives its server.
+pub const CONTROL_TOKEN: &str = "reference-test-token";
+
+/// Starts `serve` on loopback with its control API and `extra` arguments (`--nodes`,
+/// `--session-sharing`, `--defect`, …).
+pub fn start_reference(extra: &[&str]) -> Reference {
+    let mut args = vec![
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--control-bind",
+        "127.0.0.1:0",
+        "--control-token",
+        CONTROL_TOKEN,
+    ];
+    args.extend_from_slice(extra);
+    let mut child = Command::new(BIN)
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("stdout piped");
+    let server = Server(child);
+    let (mut nodes, mut control) = (Vec::new(), None);
+    for line in BufReader::new(stdout).lines() {
+        let Ok(line) = line else { break };
+        if let Some(rest) = line.strip_prefix("control:") {
+            control = rest.split_whitespace().next().map(str::to_string);
+        } else if let Some(rest) = line.strip_prefix("node ")
+            && let Some((_, urls)) = rest.split_once(':')
+            && let Some(url) = urls.split_whitespace().next()
+        {
+            nodes.push(url.to_string());
+        }
+        if line.contains("press Ctrl-C") {
+            break;
+        }
+    }
+    Reference {
+        _server: server,
+        nodes,
+        control: control.expect("serve printed its control API"),
+    }
+}
