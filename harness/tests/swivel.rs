@@ -122,8 +122,8 @@ fn a_faithful_real_server_is_judged_mostly_and_quickly() {
     let dir = scratch("clean");
     let real = start_real(&dir, SECRET, None);
     let (judged, total) = faithful_run(&dir, real);
-    // 44 of 71 with the acceptance's configuration (SYS-1 included).
-    assert!(judged >= 44, "only {judged} of {total} judged");
+    // 45 of 71 with the acceptance's configuration (SYS-1 included).
+    assert!(judged >= 45, "only {judged} of {total} judged");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -132,9 +132,9 @@ fn a_real_cluster_in_the_coverage_setting_opens_the_cluster_and_url_cases() {
     let dir = scratch("coverage");
     let real = start_real_with(&dir, SECRET, None, COVERAGE_TARGET_FILE, 2, true);
     let (judged, total) = faithful_run(&dir, real);
-    // 51 of 71: the sharing cluster cases, Provision URL with Site ID, its QR code and
-    // the policies in replies join the 44.
-    assert!(judged >= 51, "only {judged} of {total} judged");
+    // 52 of 71: the sharing cluster cases, Provision URL with Site ID, its QR code and
+    // the policies in replies join the 45.
+    assert!(judged >= 52, "only {judged} of {total} judged");
     let r = report(&dir);
     for id in [
         "cluster-sharing-other-node-accepted",
@@ -185,6 +185,52 @@ fn reusable_codes_fail_pc5_on_a_real_server() {
 #[test]
 fn strings_surviving_reprovision_fail_ss1_on_a_real_server() {
     defect_fails_its_rule("strings-survive-reprovision", "SS-1");
+}
+
+/// With "send provision code as security string" on and strings by a second SMTP
+/// transport, the mail sink tells the transports apart: the faithful server passes
+/// PC-2's transport cases, one that sends the code to the alert transport fails them.
+#[test]
+fn the_transport_a_code_took_is_judged_on_a_real_server() {
+    let file = real_server::TARGET_FILE.replace(
+        "allow_self_provision = true\n",
+        "allow_self_provision = true\nsend_code_as_security_string = true\n",
+    );
+    let verdicts = |defect: Option<&str>| {
+        let dir = scratch(&format!("transport-{}", defect.unwrap_or("clean")));
+        let real = start_real_with(&dir, SECRET, defect, &file, 1, false);
+        let out = run_swivel(&dir, &real, &["--rule", "PC-2"]);
+        drop(real);
+        let r = report(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        let of = |id: &str| {
+            r["cases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["id"] == id)
+                .map(|c| c["verdict"].as_str().unwrap().to_string())
+                .unwrap()
+        };
+        (
+            out.status.code(),
+            of("delivery-code-as-security-string"),
+            of("logs-string-transport-destination"),
+            text(&out),
+        )
+    };
+    let (code, delivery, logs, out) = verdicts(None);
+    assert_eq!(
+        (code, delivery.as_str(), logs.as_str()),
+        (Some(0), "PASS", "PASS"),
+        "{out}"
+    );
+    let (code, delivery, logs, out) = verdicts(Some("code-to-wrong-transport"));
+    assert_eq!(
+        (code, delivery.as_str(), logs.as_str()),
+        (Some(1), "FAIL", "FAIL"),
+        "{out}"
+    );
 }
 
 /// Reads one SMTP reply line (or what arrives before the timeout).

@@ -4,8 +4,9 @@
 //! default, an unknown key is an error naming it, and the result is checked as the
 //! control API checks a change (PC-3). The tables may also sit under a `[policies]`
 //! table (`[policies.self_reset]`), so a harness target file that carries the server's
-//! policies beside its other settings can be passed as it is; its other keys are then
-//! not read.
+//! policies beside its other settings can be passed as it is; of its other keys only
+//! `[strings_transport]` is read ([`load_strings_transport`]): a second SMTP transport
+//! the server has, which Admin XML may name as a user's string transport.
 //!
 //! ```toml
 //! [self_reset]
@@ -15,6 +16,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::domain::NamedSmtpTransport;
 use crate::domain::policy::{Policies, PolicyError};
 
 /// The table that holds the policies in a file that carries other settings too.
@@ -74,6 +76,14 @@ pub fn parse_policies(
         toml::from_str::<Wrapped>(text)
             .map_err(|e| parse_error(e.to_string()))?
             .policies
+    } else if table.contains_key(STRINGS_TRANSPORT_TABLE) {
+        // The policies beside a transport: read without it (errors then name the key
+        // but not its line).
+        let mut rest = table;
+        rest.remove(STRINGS_TRANSPORT_TABLE);
+        toml::Value::Table(rest)
+            .try_into()
+            .map_err(|e: toml::de::Error| parse_error(e.to_string()))?
     } else {
         toml::from_str(text).map_err(|e| parse_error(e.to_string()))?
     };
@@ -94,6 +104,45 @@ pub fn load_policies(path: &Path, range_checked: bool) -> Result<Policies, Polic
         source,
     })?;
     parse_policies(&text, &path.display().to_string(), range_checked)
+}
+
+/// The table naming a second SMTP transport (`name`, `attribute`).
+pub const STRINGS_TRANSPORT_TABLE: &str = "strings_transport";
+
+/// The `[strings_transport]` table of a policies or target file, if it has one.
+pub fn parse_strings_transport(
+    text: &str,
+    origin: &str,
+) -> Result<Option<NamedSmtpTransport>, PoliciesFileError> {
+    let parse_error = |message: String| PoliciesFileError::Parse {
+        origin: origin.to_string(),
+        message: message.trim_end().to_string(),
+    };
+    let table: toml::Table = toml::from_str(text).map_err(|e| parse_error(e.to_string()))?;
+    let Some(value) = table.get(STRINGS_TRANSPORT_TABLE) else {
+        return Ok(None);
+    };
+    let transport: NamedSmtpTransport = value
+        .clone()
+        .try_into()
+        .map_err(|e: toml::de::Error| parse_error(format!("[{STRINGS_TRANSPORT_TABLE}]: {e}")))?;
+    if transport.name.trim().is_empty() || transport.attribute.trim().is_empty() {
+        return Err(parse_error(format!(
+            "[{STRINGS_TRANSPORT_TABLE}]: name and attribute must not be empty"
+        )));
+    }
+    Ok(Some(transport))
+}
+
+/// Loads the `[strings_transport]` table of a file.
+pub fn load_strings_transport(
+    path: &Path,
+) -> Result<Option<NamedSmtpTransport>, PoliciesFileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| PoliciesFileError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_strings_transport(&text, &path.display().to_string())
 }
 
 #[cfg(test)]
@@ -126,6 +175,36 @@ mod tests {
             p.general.security_string_type,
             crate::domain::policy::StringType::Upper
         );
+    }
+
+    #[test]
+    fn a_strings_transport_table_is_read_and_checked() {
+        let text = "[strings_transport]\nname = \"SMTP-STRINGS\"\nattribute = \"email2\"\n";
+        let t = parse_strings_transport(text, "t.toml").unwrap().unwrap();
+        assert_eq!(
+            (t.name.as_str(), t.attribute.as_str()),
+            ("SMTP-STRINGS", "email2")
+        );
+        assert_eq!(parse_strings_transport("", "t.toml").unwrap(), None);
+        let e = parse_strings_transport("[strings_transport]\nname = \"X\"\n", "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("attribute"), "{e}");
+        let e = parse_strings_transport(
+            "[strings_transport]\nname = \"\"\nattribute = \"a\"\n",
+            "t.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("must not be empty"), "{e}");
+        // The policies beside it are read as before.
+        assert_eq!(parse(text).unwrap(), Policies::default());
+        let beside = format!("{text}[self_reset]\nallow_self_provision = true\n");
+        assert!(parse(&beside).unwrap().self_reset.allow_self_provision);
+        let e = parse(&format!("{text}[self_reset]\nbogus = 1\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("bogus"), "{e}");
     }
 
     #[test]

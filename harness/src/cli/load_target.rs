@@ -102,7 +102,7 @@ impl LoadTarget {
                 spec,
                 control_token,
             } => reference(spec, control_token, wants).await,
-            ResolvedTarget::Swivel(spec) => swivel(spec, wants),
+            ResolvedTarget::Swivel(spec) => swivel(*spec, wants),
         }
     }
 

@@ -115,7 +115,7 @@ async fn resolve_target(
         )
         .await?;
     Ok(match resolved {
-        ResolvedTarget::Swivel(spec) => TargetSpec::Swivel(Arc::new(spec)),
+        ResolvedTarget::Swivel(spec) => TargetSpec::Swivel(Arc::new(*spec)),
         ResolvedTarget::Reference { spec, .. } => TargetSpec::External(spec),
     })
 }

@@ -16,7 +16,7 @@ use swivel_reference_server::defects::{ALL_DEFECTS, Defect, DefectSet};
 use swivel_reference_server::domain::CoreConfig;
 use swivel_reference_server::http::CONTEXTS;
 use swivel_reference_server::outlets::{DEFAULT_MAIL_FROM, HostPort, OutletConfig};
-use swivel_reference_server::policies_file::load_policies;
+use swivel_reference_server::policies_file::{load_policies, load_strings_transport};
 use swivel_reference_server::transport::TlsSource;
 use swivel_reference_server::users_file::{default_users, load_users};
 use swivel_reference_server::wire::ServerWire;
@@ -78,7 +78,9 @@ pub struct ServeArgs {
     #[arg(long)]
     no_control: bool,
     /// Policies at start (and after a reset): TOML in the control API's policies shape
-    /// ([self_reset], [mobile_client], [general]), at top level or under [policies].
+    /// ([self_reset], [mobile_client], [general]), at top level or under [policies]. A
+    /// [strings_transport] table (name, attribute) gives the server a second SMTP
+    /// transport, delivering to that user attribute, which Admin XML may name.
     #[arg(long, value_name = "FILE")]
     policies: Option<PathBuf>,
     /// Also send every message to an e-mail transport as a mail to this SMTP relay.
@@ -172,6 +174,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
         Some(path) => load_policies(path, !defects.has(Defect::ValidityRangeUnchecked))?,
         None => Default::default(),
     };
+    let smtp_transports: Vec<_> = match &args.policies {
+        Some(path) => load_strings_transport(path)?.into_iter().collect(),
+        None => Vec::new(),
+    };
+    let transports_line = smtp_transports
+        .iter()
+        .map(|t| format!("{} (to attribute {})", t.name, t.attribute))
+        .collect::<Vec<_>>()
+        .join(", ");
     let clock: SharedClock = match args.clock {
         ClockKind::System => Arc::new(SystemClock::new()),
         ClockKind::Manual => Arc::new(ManualClock::fixed()),
@@ -189,6 +200,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
         agent_secret: args.agent_secret.clone(),
         defects: defects.clone(),
         policies,
+        smtp_transports,
         ..CoreConfig::default()
     };
     let token = args.control_token.clone().unwrap_or_else(random_token);
@@ -247,6 +259,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
     }
     if let Some(path) = &args.policies {
         say!("policies: {}", path.display());
+    }
+    if !transports_line.is_empty() {
+        say!("further smtp transports: {transports_line}");
     }
     say!("site id: {}", args.site_id);
     say!("wire profile: {profile_line}");

@@ -144,7 +144,7 @@ pub enum ResolvedTarget {
         control_token: Option<String>,
     },
     /// A real Swivel server and the harness's sinks for it.
-    Swivel(SwivelSpec),
+    Swivel(Box<SwivelSpec>),
 }
 
 impl TargetKindArgs {
@@ -288,7 +288,7 @@ impl TargetKindArgs {
             let spec = self
                 .swivel(swivel, profile, client.clone(), run_tag)
                 .await?;
-            return Ok(ResolvedTarget::Swivel(spec));
+            return Ok(ResolvedTarget::Swivel(Box::new(spec)));
         }
         self.check_reference_only()?;
         if inputs.nodes.is_empty() {
@@ -373,6 +373,7 @@ impl TargetKindArgs {
             policies,
             admin,
             pool,
+            strings_transport: file.strings_transport.clone(),
             mail,
             syslog,
             max_wait: self.max_wait,

@@ -34,6 +34,22 @@ pub struct AdminUser {
     pub mobile: bool,
     /// Group names; none leaves them to the server.
     pub groups: Vec<String>,
+    /// The security-string transport, when it is a second SMTP transport of the server
+    /// delivering to an address of its own (the target file's `[strings_transport]`);
+    /// none: strings go by the first SMTP transport to `email`.
+    pub strings: Option<AdminStringsTransport>,
+}
+
+/// A user's security-string transport on a second SMTP transport: the transport's name,
+/// the user attribute it delivers to, and the address put in that attribute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminStringsTransport {
+    /// The transport's name on the server (`SMTP-STRINGS`).
+    pub transport: String,
+    /// The attribute it delivers to (`email2`).
+    pub attribute: String,
+    /// The address (`u+strings@example.test`).
+    pub address: String,
 }
 
 impl AdminUser {
@@ -45,6 +61,7 @@ impl AdminUser {
             email: Some(email.to_string()),
             mobile: true,
             groups: Vec::new(),
+            strings: None,
         }
     }
 }
@@ -206,20 +223,29 @@ impl AdminCodec {
                 out.push_str(&format!("</{}>", a.groups));
             }
             if let Some(email) = &u.email {
+                let strings_transport = u
+                    .strings
+                    .as_ref()
+                    .map_or(&a.smtp_transport, |s| &s.transport);
                 out.push_str(&format!(
                     "<{}{}{}/>",
                     a.transport,
                     attr(&a.alert_attribute, &a.smtp_transport),
-                    attr(&a.string_attribute, &a.smtp_transport)
+                    attr(&a.string_attribute, strings_transport)
                 ));
-                out.push_str(&format!(
-                    "<{}><{}{}{}/></{}>",
-                    a.attributes,
-                    a.attribute,
-                    attr(&a.name_attribute, &a.email),
-                    attr(&a.value_attribute, email),
-                    a.attributes
-                ));
+                let item = |name: &str, value: &str| {
+                    format!(
+                        "<{}{}{}/>",
+                        a.attribute,
+                        attr(&a.name_attribute, name),
+                        attr(&a.value_attribute, value)
+                    )
+                };
+                let mut items = item(&a.email, email);
+                if let Some(s) = &u.strings {
+                    items.push_str(&item(&s.attribute, &s.address));
+                }
+                out.push_str(&format!("<{}>{items}</{}>", a.attributes, a.attributes));
             }
             out.push_str(&format!("</{}>", a.user));
         }

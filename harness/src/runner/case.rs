@@ -319,12 +319,16 @@ impl<'a> CaseRun<'a> {
         };
         let phone = format!("+4477009{:05}", self.users.len() + 1);
         let email = format!("{username}@example.test");
+        // The string transport's address differs from the alert transport's, so a
+        // target that sees only the mail (a real server) can tell which one a message
+        // took; LOG-3 and LOG-4 name it as the destination.
+        let strings_email = format!("{username}+strings@example.test");
         let user = NewUser {
             username: username.clone(),
             pin: decl.pin.clone(),
             mobile_client: decl.mobile_client,
-            alert: transport(&decl.alert, email.clone(), phone.clone())?,
-            strings: transport(&decl.strings, email, phone)?,
+            alert: transport(&decl.alert, email, phone.clone())?,
+            strings: transport(&decl.strings, strings_email, phone)?,
         };
         // Users to create make the case need `users` (`Case::needs`).
         let Some(backstage) = &self.env.backstage else {

@@ -10,6 +10,7 @@ use std::fmt;
 use serde::Deserialize;
 
 use super::{Case, Sharing};
+use crate::runner::steps::Action;
 
 /// A capability a target may offer and a case may need (`requires = [...]` spells them
 /// in kebab-case). The fine-grained ones (users, codes, messages, log, policies, time)
@@ -174,12 +175,17 @@ impl Case {
         for step in &self.steps {
             capabilities.extend(step.action.needs(step));
         }
-        // An SMS alert transport: the case's codes reach only an outbox. (A message to
-        // an SMS string transport is read only by naming that transport, which needs
-        // `message-transport`.)
-        if self.users.iter().any(|u| u.create && u.alert == "sms")
-            && capabilities.contains(&Capability::Messages)
-        {
+        // An SMS alert transport: the case's codes reach only an outbox. An SMS string
+        // transport matters where a step names the transport a message took: only an
+        // outbox shows a message that went (rightly or wrongly) by SMS.
+        let names_transport = self
+            .steps
+            .iter()
+            .any(|step| matches!(&step.action, Action::ExpectOutbox(o) if o.transport.is_some()));
+        let sms = |u: &super::UserDecl| {
+            u.create && (u.alert == "sms" || (names_transport && u.strings == "sms"))
+        };
+        if self.users.iter().any(sms) && capabilities.contains(&Capability::Messages) {
             capabilities.insert(Capability::SmsMessages);
         }
         let nodes = self.server.nodes.max(1);
@@ -248,6 +254,17 @@ mod tests {
                 .needs()
                 .capabilities
                 .contains(&Capability::MessageTransport)
+        );
+        // Naming the transport of a message to a user whose strings go by SMS needs SMS.
+        let sms_strings = case(
+            r#"{ do = "expect_outbox", user = "u", transport = "string" }"#,
+            r#"users = [{ name = "u", strings = "sms" }]"#,
+        );
+        assert!(
+            sms_strings
+                .needs()
+                .capabilities
+                .contains(&Capability::SmsMessages)
         );
         let unnamed = case(
             r#"{ do = "expect_outbox", user = "u", count = 1 }"#,

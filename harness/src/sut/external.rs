@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde::Deserialize;
+use swivel_reference_server::domain::NamedSmtpTransport;
 use swivel_reference_server::domain::policy::Policies;
 
 use std::sync::Arc;
@@ -56,6 +57,11 @@ pub struct TargetFile {
     /// given is the server's default. A case needing another value is SKIPPED.
     #[serde(default)]
     pub policies: Option<Policies>,
+    /// `swivel`: a second SMTP transport the server has for security strings (its name
+    /// and the user attribute it delivers to). Users then get their strings at an address
+    /// of their own, so the harness can tell which transport a message took.
+    #[serde(default)]
+    pub strings_transport: Option<NamedSmtpTransport>,
 }
 
 /// Why a target file could not be used.

@@ -15,11 +15,18 @@ use std::process::{Child, Command, Output, Stdio};
 pub const BIN: &str = env!("CARGO_BIN_EXE_swivel-harness");
 
 /// The server's policies and the harness's target file in one: `serve --policies` reads
-/// its `[policies]` table, `--target-file` all of it. Codes live 10 s (the minimum, so
-/// expiry is seen by waiting) and users may self-provision.
+/// its `[policies]` and `[strings_transport]` tables, `--target-file` all of it. Codes
+/// live 10 s (the minimum, so expiry is seen by waiting), users may self-provision, and
+/// security strings go by a second SMTP transport to an address of their own.
 pub const TARGET_FILE: &str = r#"kind = "swivel"
 site_id = "HARNESS01"
 session_sharing = "off"
+
+# A second SMTP transport for security strings, to the users' `email2` attribute: the
+# harness can then tell which transport a message took.
+[strings_transport]
+name = "SMTP-STRINGS"
+attribute = "email2"
 
 [policies.self_reset]
 provision_code_validity_secs = 10
@@ -80,6 +87,10 @@ pub fn text(out: &Output) -> String {
 pub const COVERAGE_TARGET_FILE: &str = r#"kind = "swivel"
 site_id = "HARNESS01"
 session_sharing = "on"
+
+[strings_transport]
+name = "SMTP-STRINGS"
+attribute = "email2"
 
 [policies.self_reset]
 provision_code_validity_secs = 10

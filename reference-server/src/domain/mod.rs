@@ -67,6 +67,22 @@ pub struct CoreConfig {
     /// The policies at start and after a reset (`serve --policies`); checked like a
     /// control API change when the core is made.
     pub policies: Policies,
+    /// SMTP transports beside the wire profile's own (`[admin].smtp_transport`, which
+    /// delivers to the `[admin].email` attribute), each delivering to an attribute of
+    /// its own, as Admin XML names them (`serve --policies` file, `[strings_transport]`).
+    pub smtp_transports: Vec<NamedSmtpTransport>,
+}
+
+/// A further SMTP transport of the server: its name, and the user attribute holding the
+/// address it delivers to [ASSUMED: a real server's transport has a destination
+/// attribute; which attributes exist is the site's configuration].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedSmtpTransport {
+    /// The transport's name (`SMTP-STRINGS`).
+    pub name: String,
+    /// The attribute it delivers to (`email2`).
+    pub attribute: String,
 }
 
 impl Default for CoreConfig {
@@ -79,6 +95,7 @@ impl Default for CoreConfig {
             defects: DefectSet::none(),
             log_capacity: 100_000,
             policies: Policies::default(),
+            smtp_transports: Vec::new(),
         }
     }
 }

@@ -46,8 +46,12 @@ pub async fn admin_xml(State(node): State<NodeState>, request: Request) -> Respo
         Err(e) => return (e.status(), format!("{e}\n")).into_response(),
     };
     let admin = node.wire.admin();
-    let request = match parse_admin_request(&bytes, &tree_limits(limits.xml.max_body_bytes), admin)
-    {
+    let request = match parse_admin_request(
+        &bytes,
+        &tree_limits(limits.xml.max_body_bytes),
+        admin,
+        &node.core.config().smtp_transports,
+    ) {
         Ok(r) => r,
         Err(e) => {
             let status = match &e {

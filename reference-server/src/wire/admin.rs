@@ -8,6 +8,7 @@
 use super::XmlError;
 use super::escape;
 use super::xml_tree::{Node, TreeLimits, parse_tree};
+use crate::domain::NamedSmtpTransport;
 use crate::domain::users::{Transport, TransportKind, UserSpec};
 use crate::profile::AdminSection;
 
@@ -85,6 +86,7 @@ pub fn parse_admin_request(
     body: &[u8],
     limits: &TreeLimits,
     admin: &AdminSection,
+    transports: &[NamedSmtpTransport],
 ) -> Result<AdminRequest, AdminRequestError> {
     let root = parse_tree(body, limits, &admin.request_root)?;
     let mut items = Vec::new();
@@ -116,7 +118,7 @@ pub fn parse_admin_request(
                 })?
                 .to_string();
             let op = match kind {
-                Kind::Create => create(user, &name, admin).map(AdminOp::Create),
+                Kind::Create => create(user, &name, admin, transports).map(AdminOp::Create),
                 Kind::Delete => Ok(AdminOp::Delete),
                 Kind::Reprovision => Ok(AdminOp::Reprovision),
             };
@@ -146,7 +148,12 @@ fn known(admin: &AdminSection) -> String {
 }
 
 /// A `<User>` of a Create as a [`UserSpec`]; the repository checks the values.
-fn create(user: &Node, name: &str, admin: &AdminSection) -> Result<UserSpec, String> {
+fn create(
+    user: &Node,
+    name: &str,
+    admin: &AdminSection,
+    transports: &[NamedSmtpTransport],
+) -> Result<UserSpec, String> {
     let pin = user
         .first(&admin.credentials)
         .and_then(|c| c.attribute(&admin.pin_attribute))
@@ -162,26 +169,47 @@ fn create(user: &Node, name: &str, admin: &AdminSection) -> Result<UserSpec, Str
         .filter_map(|g| g.attribute(&admin.name_attribute))
         .map(str::to_string)
         .collect();
-    let email = user
-        .first(&admin.attributes)
-        .into_iter()
-        .flat_map(|a| a.all(&admin.attribute))
-        .find(|a| a.attribute(&admin.name_attribute) == Some(admin.email.as_str()))
-        .and_then(|a| a.attribute(&admin.value_attribute))
-        .filter(|v| !v.trim().is_empty());
+    // The value of a user attribute, by its name.
+    let attribute_value = |wanted: &str| {
+        user.first(&admin.attributes)
+            .into_iter()
+            .flat_map(|a| a.all(&admin.attribute))
+            .find(|a| a.attribute(&admin.name_attribute) == Some(wanted))
+            .and_then(|a| a.attribute(&admin.value_attribute))
+            .filter(|v| !v.trim().is_empty())
+    };
     let transport = user.first(&admin.transport);
     let pick = |attribute: &str| -> Result<Option<Transport>, String> {
-        match transport.and_then(|t| t.attribute(attribute)) {
-            None | Some("") => Ok(None),
-            Some(kind) if kind == admin.smtp_transport => Ok(email.map(|e| Transport {
+        let Some(kind) = transport.and_then(|t| t.attribute(attribute)) else {
+            return Ok(None);
+        };
+        if kind.is_empty() {
+            return Ok(None);
+        }
+        // The profile's SMTP transport delivers to its `email` attribute; a further one
+        // to the attribute the server was given for it.
+        let delivers_to = if kind == admin.smtp_transport {
+            Some(admin.email.as_str())
+        } else {
+            transports
+                .iter()
+                .find(|t| t.name == kind)
+                .map(|t| t.attribute.as_str())
+        };
+        match delivers_to {
+            Some(wanted) => Ok(attribute_value(wanted).map(|e| Transport {
                 kind: TransportKind::Email,
                 destination: e.to_string(),
             })),
-            Some(kind) => Err(format!(
-                "unknown transport \"{}\"; this server knows {}",
-                clip(kind),
-                admin.smtp_transport
-            )),
+            None => {
+                let mut known = vec![admin.smtp_transport.as_str()];
+                known.extend(transports.iter().map(|t| t.name.as_str()));
+                Err(format!(
+                    "unknown transport \"{}\"; this server knows {}",
+                    clip(kind),
+                    known.join(", ")
+                ))
+            }
         }
     };
     Ok(UserSpec {
@@ -244,7 +272,42 @@ mod tests {
             body.as_bytes(),
             &tree_limits(64 * 1024),
             &AdminSection::default(),
+            &[],
         )
+    }
+
+    #[test]
+    fn a_second_smtp_transport_delivers_to_its_own_attribute() {
+        let strings = NamedSmtpTransport {
+            name: "SMTP-STRINGS".into(),
+            attribute: "email2".into(),
+        };
+        let body = r#"<AdminRequest secret="s"><Create><User name="u"><Credentials pin="1234"/><Transport alert="SMTP" string="SMTP-STRINGS"/><Attributes><Attribute name="email" value="u@example.test"/><Attribute name="email2" value="u+strings@example.test"/></Attributes></User></Create></AdminRequest>"#;
+        let r = parse_admin_request(
+            body.as_bytes(),
+            &tree_limits(64 * 1024),
+            &AdminSection::default(),
+            std::slice::from_ref(&strings),
+        )
+        .unwrap();
+        let Ok(AdminOp::Create(u)) = &r.items[0].op else {
+            panic!("{:?}", r.items[0])
+        };
+        let to = |t: &Option<Transport>| t.as_ref().map(|t| t.destination.clone());
+        assert_eq!(to(&u.alert_transport).as_deref(), Some("u@example.test"));
+        assert_eq!(
+            to(&u.string_transport).as_deref(),
+            Some("u+strings@example.test")
+        );
+        // A server without that transport refuses the user, naming what it knows.
+        let r = parse(body).unwrap();
+        let Err(e) = &r.items[0].op else {
+            panic!("{:?}", r.items[0])
+        };
+        assert!(
+            e.contains("unknown transport \"SMTP-STRINGS\"") && e.contains("knows SMTP"),
+            "{e}"
+        );
     }
 
     const CREATE: &str = r#"<AdminRequest secret="s" version="3.4"><Create><User name="u"><Credentials pin="1234"/><Rights mobile="true"/><Groups><Group name="g"/><Group name="h"/></Groups><Transport alert="SMTP" string="SMTP"/><Attributes><Attribute name="email" value="u@example.test"/></Attributes></User><User name="v"><Credentials pin="4321"/></User></Create><Delete><User name="w"/></Delete><Reprovision><User name="u"/></Reprovision></AdminRequest>"#;
@@ -325,6 +388,7 @@ mod tests {
             b"<AdminRequest><Reprovision><User name=\"a\"/></Reprovision></AdminRequest>",
             &tree_limits(1024),
             &without,
+            &[],
         )
         .unwrap_err();
         assert_eq!(

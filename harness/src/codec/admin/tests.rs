@@ -20,6 +20,48 @@ fn create_is_the_working_shape_of_section_12() {
 }
 
 #[test]
+fn a_second_smtp_transport_for_strings_gets_its_own_attribute() {
+    let user = AdminUser {
+        strings: Some(AdminStringsTransport {
+            transport: "SMTP-STRINGS".into(),
+            attribute: "email2".into(),
+            address: "u+strings@example.test".into(),
+        }),
+        ..AdminUser::mobile("u", "1234", "u@example.test")
+    };
+    let body = codec().create("s", &[user]);
+    assert!(
+        body.contains(r#"<Transport alert="SMTP" string="SMTP-STRINGS"/><Attributes><Attribute name="email" value="u@example.test"/><Attribute name="email2" value="u+strings@example.test"/></Attributes>"#),
+        "{body}"
+    );
+    // The server's parser, told of that transport, reads both addresses back.
+    use swivel_reference_server::domain::NamedSmtpTransport;
+    use swivel_reference_server::wire::admin::{AdminOp, parse_admin_request, tree_limits};
+    let strings = NamedSmtpTransport {
+        name: "SMTP-STRINGS".into(),
+        attribute: "email2".into(),
+    };
+    let read = parse_admin_request(
+        body.as_bytes(),
+        &tree_limits(64 * 1024),
+        &AdminSection::default(),
+        &[strings],
+    )
+    .unwrap();
+    let Ok(AdminOp::Create(spec)) = &read.items[0].op else {
+        panic!("{read:?}")
+    };
+    let to = |t: &Option<swivel_reference_server::domain::users::Transport>| {
+        t.as_ref().map(|t| t.destination.clone())
+    };
+    assert_eq!(to(&spec.alert_transport).as_deref(), Some("u@example.test"));
+    assert_eq!(
+        to(&spec.string_transport).as_deref(),
+        Some("u+strings@example.test")
+    );
+}
+
+#[test]
 fn a_user_without_email_or_right_carries_neither() {
     let user = AdminUser {
         name: "v".into(),
@@ -27,6 +69,7 @@ fn a_user_without_email_or_right_carries_neither() {
         email: None,
         mobile: false,
         groups: Vec::new(),
+        strings: None,
     };
     let body = codec().create("s", &[user.clone(), user]);
     assert_eq!(
@@ -143,6 +186,7 @@ fn the_server_reads_what_the_codec_writes() {
         body.as_bytes(),
         &tree_limits(64 * 1024),
         &AdminSection::default(),
+        &[],
     )
     .unwrap();
     assert_eq!(read.secret.as_deref(), Some("s"));

@@ -7,7 +7,9 @@
 use std::time::Duration;
 
 use super::SwivelSpec;
-use crate::codec::admin::{AdminCodec, AdminOutcome, AdminReply, AdminRequestError, AdminUser};
+use crate::codec::admin::{
+    AdminCodec, AdminOutcome, AdminReply, AdminRequestError, AdminStringsTransport, AdminUser,
+};
 use crate::sut::backstage::{BackstageError, NewTransport, NewUser};
 
 /// Timeout of one Admin XML call.
@@ -63,12 +65,22 @@ impl AdminAccess {
             Some(NewTransport::Email(address)) => Some(address.clone()),
             _ => None,
         };
+        // Strings by e-mail go by the second SMTP transport where the server has one.
+        let strings = match (&spec.strings_transport, &user.strings) {
+            (Some(t), Some(NewTransport::Email(address))) => Some(AdminStringsTransport {
+                transport: t.name.clone(),
+                attribute: t.attribute.clone(),
+                address: address.clone(),
+            }),
+            _ => None,
+        };
         let admin_user = AdminUser {
             name: user.username.clone(),
             pin: user.pin.clone(),
             email,
             mobile: user.mobile_client,
             groups: Vec::new(),
+            strings,
         };
         let body = codec.create(&self.secret, &[admin_user]);
         self.call(spec, &codec, 1, body, "create", &user.username)

@@ -4,6 +4,7 @@
 //! and time by waiting. Mail and syslog arrive when they arrive, so reads wait for what is
 //! due (up to the delivery wait) or listen for the settle time before saying "none".
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -26,6 +27,8 @@ const READ_LIMIT: usize = usize::MAX;
 pub struct SwivelBackstage {
     spec: Arc<SwivelSpec>,
     created: Mutex<Vec<String>>,
+    /// Where each user's security strings go, when by a second SMTP transport.
+    strings_to: Mutex<HashMap<String, String>>,
 }
 
 impl SwivelBackstage {
@@ -33,7 +36,16 @@ impl SwivelBackstage {
         Self {
             spec,
             created: Mutex::new(Vec::new()),
+            strings_to: Mutex::new(HashMap::new()),
         }
+    }
+
+    fn strings_address(&self, username: &str) -> Option<String> {
+        self.strings_to
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(username)
+            .cloned()
     }
 
     fn created(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
@@ -81,15 +93,21 @@ impl SwivelBackstage {
         }
     }
 
-    fn outbox_message(username: &str, m: &ReceivedMail) -> OutboxMessage {
+    /// `strings_to`: the user's strings address when the strings go by a second SMTP
+    /// transport; a message to it took the string transport, any other the alert one.
+    fn outbox_message(username: &str, m: &ReceivedMail, strings_to: Option<&str>) -> OutboxMessage {
+        let transport = match strings_to {
+            Some(address) if m.is_for(address) => "string",
+            Some(_) => "alert",
+            // Otherwise both transports reach the same address and look alike, so the
+            // transport is not known (the target lacks `message-transport`).
+            None => "unknown",
+        };
         OutboxMessage {
             seq: m.seq,
             node: 0,
             username: username.to_string(),
-            // By e-mail the alert and the security-string transport reach the same address
-            // and look alike, so the transport is not known (the target lacks the
-            // `message-transport` capability and no step asks).
-            transport: "unknown".into(),
+            transport: transport.into(),
             kind: "email".into(),
             destination: m.recipients.first().cloned().unwrap_or_default(),
             body: m.extracted.text.clone(),
@@ -138,6 +156,14 @@ impl Backstage for SwivelBackstage {
             };
             if let (Some(mail), Some(email)) = (&spec.mail, email) {
                 mail.register_user(&created.username, &email);
+            }
+            if spec.knows_transports()
+                && let Some(NewTransport::Email(address)) = &user.strings
+            {
+                self.strings_to
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(created.username.clone(), address.to_ascii_lowercase());
             }
             Ok(created)
         })
@@ -207,10 +233,17 @@ impl Backstage for SwivelBackstage {
             let Some(mail) = &self.spec.mail else {
                 return Err(Self::missing("read messages", "mail sink"));
             };
-            let Some(address) = mail.address_of(username) else {
+            let strings_to = self.strings_address(username);
+            let addresses: Vec<String> = mail
+                .address_of(username)
+                .into_iter()
+                .chain(strings_to.clone())
+                .collect();
+            if addresses.is_empty() {
                 // No e-mail transport: nothing can reach the sink for this user.
                 return Ok(Vec::new());
-            };
+            }
+            let mine_to = |m: &ReceivedMail| addresses.iter().any(|a| m.is_for(a));
             let delivery = self.spec.delivery;
             let deadline = Instant::now()
                 + if at_least == 0 {
@@ -225,17 +258,14 @@ impl Backstage for SwivelBackstage {
                 let mine: Vec<OutboxMessage> = mail
                     .since(0, READ_LIMIT)
                     .iter()
-                    .filter(|m| m.is_for(&address))
-                    .map(|m| Self::outbox_message(username, m))
+                    .filter(|m| mine_to(m))
+                    .map(|m| Self::outbox_message(username, m, strings_to.as_deref()))
                     .collect();
                 let remaining = deadline.saturating_duration_since(Instant::now());
                 if (at_least > 0 && mine.len() >= at_least) || remaining.is_zero() {
                     return Ok(mine);
                 }
-                match mail
-                    .wait_for(newest, remaining, |m| m.is_for(&address))
-                    .await
-                {
+                match mail.wait_for(newest, remaining, mine_to).await {
                     Ok(_) | Err(WaitError::Timeout(_)) => {}
                     Err(e @ WaitError::NotRegistered(_)) => {
                         return Err(BackstageError::Failed {

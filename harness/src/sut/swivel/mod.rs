@@ -35,6 +35,7 @@ pub use admin::AdminAccess;
 use backstage::SwivelBackstage;
 pub use pool::UserPool;
 pub use readiness::time_allowance;
+use swivel_reference_server::domain::NamedSmtpTransport;
 
 /// Held while a case runs: shared, or exclusive for a case that must run alone.
 #[derive(Debug)]
@@ -62,6 +63,10 @@ pub struct SwivelConfig {
     pub admin: Option<AdminAccess>,
     /// Prepared users, when no repository agent exists.
     pub pool: Option<UserPool>,
+    /// A second SMTP transport for security strings (the target file's
+    /// `[strings_transport]`): users created over Admin XML get their strings at an
+    /// address of their own, so a message's transport is known.
+    pub strings_transport: Option<NamedSmtpTransport>,
     /// The mail sink the server's SMTP transport points at.
     pub mail: Option<Arc<MailSink>>,
     /// The syslog sink the server's syslog output points at.
@@ -122,6 +127,13 @@ impl SwivelSpec {
         }
     }
 
+    /// Whether a message's transport can be told from its recipient: the strings go by
+    /// a second SMTP transport to an address of their own, which only users the harness
+    /// creates over Admin XML can be given.
+    pub fn knows_transports(&self) -> bool {
+        self.strings_transport.is_some() && self.admin.is_some() && self.mail.is_some()
+    }
+
     /// Whether the stated policies allow self-provisioning (SP-1).
     pub fn self_provision_allowed(&self) -> bool {
         self.policies
@@ -158,6 +170,9 @@ impl SwivelSpec {
         }
         if self.mail.is_some() {
             capabilities.extend([Capability::MailSink, Capability::Messages]);
+        }
+        if self.knows_transports() {
+            capabilities.insert(Capability::MessageTransport);
         }
         if self.syslog.is_some() {
             capabilities.extend([Capability::SyslogSink, Capability::Log]);
