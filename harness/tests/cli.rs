@@ -9,20 +9,13 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_swivel-harness");
+#[path = "common/real_server.rs"]
+mod real_server;
+
+use real_server::{BIN, Server, field, spawn_serve};
 
 fn harness(args: &[&str]) -> std::process::Output {
     Command::new(BIN).args(args).output().expect("binary runs")
-}
-
-/// Kills the child if a test fails midway, so no server outlives the test.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// Starts `serve` on ephemeral ports and returns it with the lines it printed up to
@@ -38,32 +31,7 @@ fn start_serve(extra: &[&str]) -> (Server, Vec<String>) {
         "cli-test-token",
     ];
     args.extend_from_slice(extra);
-    let mut child = Command::new(BIN)
-        .args(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve starts");
-    let stdout = child.stdout.take().expect("stdout piped");
-    let server = Server(child);
-    let mut lines = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("utf-8 output");
-        let done = line.contains("press Ctrl-C");
-        lines.push(line);
-        if done {
-            break;
-        }
-    }
-    (server, lines)
-}
-
-fn field<'a>(lines: &'a [String], prefix: &str) -> &'a str {
-    lines
-        .iter()
-        .find_map(|l| l.strip_prefix(prefix))
-        .unwrap_or_else(|| panic!("no line starting {prefix:?} in {lines:?}"))
-        .trim()
+    spawn_serve(&args)
 }
 
 fn sigint(child: &Child) {

@@ -34,13 +34,56 @@ allow_self_provision = true
 "#;
 
 /// Kills the server when the test ends, passed or not.
-pub struct Server(Child);
+pub struct Server(pub Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Starts `swivel-harness` with `args` (a `serve` command line) and returns it with the
+/// lines it printed up to "press Ctrl-C to stop".
+pub fn spawn_serve(args: &[&str]) -> (Server, Vec<String>) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("stdout piped");
+    let server = Server(child);
+    let mut lines = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let Ok(line) = line else { break };
+        let done = line.contains("press Ctrl-C");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    (server, lines)
+}
+
+/// The rest of the first line starting with `prefix`, trimmed.
+pub fn field<'a>(lines: &'a [String], prefix: &str) -> &'a str {
+    lines
+        .iter()
+        .find_map(|l| l.strip_prefix(prefix))
+        .unwrap_or_else(|| panic!("no line starting {prefix:?} in {lines:?}"))
+        .trim()
+}
+
+/// Each node's first URL (`node N: URL URL …`), node 1 first.
+pub fn node_urls(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .filter_map(|line| {
+            let (_, urls) = line.strip_prefix("node ")?.split_once(':')?;
+            urls.split_whitespace().next().map(str::to_string)
+        })
+        .collect()
 }
 
 /// A fresh scratch directory named for the test and this process.
@@ -170,27 +213,8 @@ pub fn start_real_with(
     if let Some(d) = defect {
         args.extend(["--defect", d]);
     }
-    let mut child = Command::new(BIN)
-        .args(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve starts");
-    let stdout = child.stdout.take().expect("stdout piped");
-    let server = Server(child);
-    let mut urls = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let Ok(line) = line else { break };
-        if let Some(rest) = line.strip_prefix("node ")
-            && let Some((_, urls_part)) = rest.split_once(':')
-            && let Some(url) = urls_part.split_whitespace().next()
-        {
-            urls.push(url.to_string());
-        }
-        if line.contains("press Ctrl-C") {
-            break;
-        }
-    }
+    let (server, lines) = spawn_serve(&args);
+    let urls = node_urls(&lines);
     assert_eq!(urls.len(), usize::from(nodes), "serve printed every node");
     Real {
         _server: server,
@@ -227,32 +251,12 @@ pub fn start_reference(extra: &[&str]) -> Reference {
         CONTROL_TOKEN,
     ];
     args.extend_from_slice(extra);
-    let mut child = Command::new(BIN)
-        .args(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve starts");
-    let stdout = child.stdout.take().expect("stdout piped");
-    let server = Server(child);
-    let (mut nodes, mut control) = (Vec::new(), None);
-    for line in BufReader::new(stdout).lines() {
-        let Ok(line) = line else { break };
-        if let Some(rest) = line.strip_prefix("control:") {
-            control = rest.split_whitespace().next().map(str::to_string);
-        } else if let Some(rest) = line.strip_prefix("node ")
-            && let Some((_, urls)) = rest.split_once(':')
-            && let Some(url) = urls.split_whitespace().next()
-        {
-            nodes.push(url.to_string());
-        }
-        if line.contains("press Ctrl-C") {
-            break;
-        }
-    }
+    let (server, lines) = spawn_serve(&args);
+    let nodes = node_urls(&lines);
+    let control = field(&lines, "control:").to_string();
     Reference {
         _server: server,
         nodes,
-        control: control.expect("serve printed its control API"),
+        control,
     }
 }
