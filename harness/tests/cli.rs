@@ -78,6 +78,17 @@ fn non_loopback_control_address_is_refused() {
     assert!(err.contains("loopback"), "{err}");
 }
 
+#[test]
+fn max_wait_is_refused_by_load_which_has_no_waits() {
+    let out = harness(&["load", "--persona", "provision-storm", "--max-wait", "10"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("--max-wait") && err.contains("--delivery-wait"),
+        "{err}"
+    );
+}
+
 #[tokio::test]
 async fn serve_prints_urls_answers_and_stops_on_sigint() {
     let (mut server, lines) = start_serve(&["--nodes", "2", "--session-sharing", "on"]);

@@ -196,6 +196,11 @@ pub async fn run(mut args: LoadArgs) -> anyhow::Result<u8> {
         super::say(&out);
         return Ok(super::EXIT_OK);
     }
+    if args.kind.max_wait.is_some() {
+        bail!(
+            "--max-wait caps a conformance case's real waits (`run`); `load` waits for nothing but mail, which --delivery-wait caps"
+        );
+    }
     let Some(persona) = args.persona.clone() else {
         bail!("`load` needs `--persona NAME`; `load --list-personas` shows them");
     };

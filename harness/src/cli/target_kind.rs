@@ -55,9 +55,10 @@ pub struct TargetKindArgs {
     /// Secret of the repository agent that may create and delete users over Admin XML.
     #[arg(long, env = "SWIVEL_ADMIN_SECRET", hide_env_values = true)]
     pub admin_secret: Option<String>,
-    /// Longest time a case may wait for real (an expiry); longer cases are SKIPPED.
-    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
-    pub max_wait: Duration,
+    /// `run` on a `swivel` target: the longest a case may wait for real (an expiry);
+    /// longer cases are SKIPPED. [default: 30] (`load` has no waits: refused there.)
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub max_wait: Option<Duration>,
     /// Longest wait for a mail or a syslog line that is due.
     #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
     pub delivery_wait: Duration,
@@ -74,11 +75,14 @@ impl TargetKindArgs {
             smtp_bind: None,
             syslog_bind: None,
             admin_secret: None,
-            max_wait: Duration::from_secs(30),
+            max_wait: None,
             delivery_wait: Duration::from_secs(10),
         }
     }
 }
+
+/// How long a case may wait for real unless `--max-wait` says otherwise.
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(30);
 
 /// `30`, `30s`, `2m`.
 fn parse_seconds(text: &str) -> Result<Duration, String> {
@@ -376,7 +380,7 @@ impl TargetKindArgs {
             strings_transport: file.strings_transport.clone(),
             mail,
             syslog,
-            max_wait: self.max_wait,
+            max_wait: self.max_wait.unwrap_or(DEFAULT_MAX_WAIT),
             delivery: Delivery {
                 arrive: self.delivery_wait,
                 settle: Duration::from_secs(1),
