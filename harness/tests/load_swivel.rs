@@ -346,6 +346,42 @@ async fn codes_whose_mail_never_arrives_are_counted_apart_from_errors() {
         "{}",
         text(&out)
     );
+    // Counted and warned about, not failed, unless a limit is given.
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("WARN: 2 code(s) never arrived"),
+        "{}",
+        text(&out)
+    );
+    let limited = load(
+        &dir,
+        &real,
+        &[
+            "--admin-secret",
+            SECRET,
+            "--user-pool",
+            pool.to_str().unwrap(),
+            "--delivery-wait",
+            "1",
+            "--max-codes-not-arrived",
+            "1",
+            "--persona",
+            "provision-storm",
+            "--users",
+            "2",
+            "--increase-rate",
+            "10",
+            "--iterations",
+            "1",
+        ],
+    );
+    assert_eq!(limited.status.code(), Some(1), "{}", text(&limited));
+    assert!(
+        String::from_utf8_lossy(&limited.stdout)
+            .contains("FAIL: 2 code(s) never arrived, more than the 1 allowed"),
+        "{}",
+        text(&limited)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

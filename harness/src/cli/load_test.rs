@@ -76,6 +76,11 @@ pub struct LoadArgs {
     /// Protocol errors tolerated before the run fails.
     #[arg(long, default_value_t = 0)]
     max_protocol_errors: u64,
+    /// `swivel` targets: codes that never arrived by mail (within --delivery-wait)
+    /// tolerated before the run fails. Without it they are counted and warned about,
+    /// apart from protocol errors, and do not fail the run.
+    #[arg(long, value_name = "N")]
+    max_codes_not_arrived: Option<u64>,
     #[command(flatten)]
     remote: RemoteArgs,
     #[command(flatten)]
@@ -372,6 +377,19 @@ pub async fn run(mut args: LoadArgs) -> anyhow::Result<u8> {
             summary.protocol_error_total, args.max_protocol_errors
         ));
         failed = true;
+    }
+    let lost = summary.codes_not_arrived;
+    match args.max_codes_not_arrived {
+        Some(limit) if lost > limit => {
+            out.push_str(&format!(
+                "FAIL: {lost} code(s) never arrived, more than the {limit} allowed (--max-codes-not-arrived)\n"
+            ));
+            failed = true;
+        }
+        None if lost > 0 => out.push_str(&format!(
+            "WARN: {lost} code(s) never arrived (the server's delivery or the mail path); --max-codes-not-arrived N makes this fail the run\n"
+        )),
+        _ => {}
     }
     match outcome {
         Ok(_) => {}
