@@ -3,8 +3,8 @@
 //! API, histories on its own nodes and sharing), checked against the model, shrunk and
 //! written back as cases. Prints the seed first (the same seed reproduces the run), writes
 //! `<reports>/explore-<seed>/explore.{json,md,html}` and `explore-junit.xml` after every finding and at the end (so
-//! Ctrl-C leaves valid reports), and exits 0 (no finding), 1 (a kept finding) or 3
-//! (inconclusive findings only).
+//! Ctrl-C leaves valid reports), and exits 0 (no finding), 1 (a kept finding), 2
+//! (interrupted before its budget, nothing kept) or 3 (inconclusive findings only).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 use swivel_harness::emulator::{ClientOptions, MobileClient};
+use swivel_harness::explore::report::StopReason;
 use swivel_harness::explore::{ExploreOptions, FindingStatus, Topology, TopologyError, explore};
 use swivel_harness::profile::WireProfile;
 use swivel_harness::report::new_run_id;
@@ -229,8 +230,12 @@ pub async fn run(args: ExploreArgs) -> anyhow::Result<u8> {
         .findings
         .iter()
         .any(|f| f.status == FindingStatus::Inconclusive);
+    // As for `run`: an interrupted exploration without a kept finding is exit 2, since
+    // "no finding" would claim a budget that was not spent.
     Ok(if kept > 0 {
         1
+    } else if report.stopped == StopReason::Interrupted {
+        super::EXIT_ENVIRONMENT
     } else if inconclusive {
         3
     } else {
