@@ -13,6 +13,7 @@ pub mod ops;
 pub mod plan;
 pub mod report;
 pub mod search;
+pub mod settings;
 pub mod written;
 
 pub use report::{ExploreReport, Finding, FindingStatus};

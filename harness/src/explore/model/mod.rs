@@ -3,10 +3,14 @@
 //! implementations). It holds users, the pending code of each user in each session store
 //! (one store with session sharing, one per node without), devices, downloaded string
 //! sets with the indexes used, the validity policy, the self-service policy and the
-//! clock. [`Model::apply`] turns one [`Op`] into the steps that perform it, each with the
-//! outcome the rules require and the rule that requires it; codes, devices and strings
-//! are variables saved from the server's replies, so the model never needs their values.
+//! clock, and the other policies a history changes ([`policy`]). [`Model::apply`] turns
+//! one [`Op`] into the steps that perform it, each with the outcome the rules require and
+//! the rule that requires it; codes, devices and strings are variables saved from the
+//! server's replies, so the model never needs their values. Probes that look at one
+//! thing once (Site ID, QR, syslog, codes judged together) are in [`probes`].
 
+mod policy;
+mod probes;
 mod strings;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -54,6 +58,8 @@ struct UserState {
     devices: Vec<Option<(String, u16)>>,
     /// Downloads, oldest first.
     sets: Vec<StringSet>,
+    /// The variable of the URL the newest message carried, once one carried a URL.
+    url: Option<String>,
 }
 
 /// The model's state for one history.
@@ -64,12 +70,17 @@ pub struct Model {
     now: u64,
     validity: u64,
     self_service: bool,
+    policy: policy::PolicyState,
+    /// The newest exact log line the model expected (SYS-1 reads it again).
+    last_line: Option<probes::LoggedLine>,
     codes: BTreeMap<String, Code>,
     users: BTreeMap<User, UserState>,
     /// The users the steps so far refer to.
     pub used_users: BTreeSet<User>,
     /// Whether a step names a user the server must not hold.
     pub uses_unknown: bool,
+    /// Whether codes may go to the string transport (the users then get one).
+    pub uses_string_transport: bool,
     next_var: usize,
 }
 
@@ -96,10 +107,13 @@ impl Model {
             now: 0,
             validity: 600,
             self_service: false,
+            policy: policy::PolicyState::default(),
+            last_line: None,
             codes: BTreeMap::new(),
             users: BTreeMap::new(),
             used_users: BTreeSet::new(),
             uses_unknown: false,
+            uses_string_transport: false,
             next_var: 0,
         }
     }
@@ -186,7 +200,12 @@ impl Model {
                 self.now += seconds;
                 self.note_expiry();
             }
-            Op::Provision { user, code, node } => self.provision(&mut out, user, code, node),
+            Op::Provision {
+                user,
+                code,
+                node,
+                device_os,
+            } => self.provision(&mut out, user, code, node, device_os),
             Op::ProvisionUnknown { node } => {
                 let node = self.node(node);
                 self.uses_unknown = true;
@@ -207,8 +226,33 @@ impl Model {
             Op::RaceProvision { user } => self.race(&mut out, user),
             Op::Strings { user, device, node } => self.strings(&mut out, user, device, node),
             Op::Login { user, otc, node } => self.login(&mut out, user, otc, node),
+            Op::SetPolicy(setting) => self.set_policy(&mut out, setting),
+            Op::SiteLookup { known } => self.site_lookup(&mut out, known),
+            Op::QrCode { user, node } => self.qr_code(&mut out, user, node),
+            Op::LoginUnknown { node } => self.login_unknown(&mut out, node),
+            Op::ReadSyslog => self.read_syslog(&mut out),
+            Op::CheckCodes { user } => self.check_codes(&mut out, user),
         }
+        self.note_last_line(&out.steps);
         out.steps
+    }
+
+    /// Remembers the newest log line planned to be there, exactly as written.
+    fn note_last_line(&mut self, steps: &[Planned]) {
+        let exact = |p: &&Planned| {
+            p.fields.action() == "expect_log"
+                && p.fields.get("partial").is_none()
+                && p.fields.get("absent").is_none()
+        };
+        if let Some(p) = steps.iter().rev().find(exact)
+            && let (Some(text), Some(rule)) =
+                (p.fields.get("text").and_then(|t| t.as_str()), p.rule)
+        {
+            self.last_line = Some(probes::LoggedLine {
+                text: text.to_string(),
+                rule,
+            });
+        }
     }
 
     /// Marks codes that have expired by now (they stay refused even if a longer validity
@@ -262,10 +306,7 @@ impl Model {
                 rule_id!("SP-1"),
             );
         }
-        out.step(
-            StepFields::new("read_code").user(alias).save(&var),
-            rule_id!("PC-1"),
-        );
+        self.read_delivered(out, user, &var);
         if admin {
             out.step(
                 StepFields::new("contains")
@@ -393,7 +434,7 @@ impl Model {
         self.user(user).devices.push(device);
     }
 
-    fn provision(&mut self, out: &mut Plan, user: User, code: CodeRef, node: u8) {
+    fn provision(&mut self, out: &mut Plan, user: User, code: CodeRef, node: u8, device_os: bool) {
         let Some((text, var)) = self.code_text(user, code) else {
             return;
         };
@@ -405,19 +446,24 @@ impl Model {
             None => Verdict::Refused(rule_id!("PC-1")),
         };
         out.mark_log();
-        let step = StepFields::new("provision")
+        let mut step = StepFields::new("provision")
             .user(alias)
             .text("code", &text)
             .node(node);
+        if device_os {
+            step = step.text("device_os", policy::DEVICE_OS);
+        }
         self.invalidate_strings(user);
         match (verdict, var) {
             (Verdict::Pass(rule), Some(var)) => {
                 let device = self.var(&format!("device_{alias}_"));
-                out.step(step.text("save_device", &device), rule);
-                out.expect_log(
-                    &format!("User \"${{{alias}}}\" provisioned successfully"),
-                    rule_id!("LOG-5"),
+                let reply = self.var(&format!("provision_{alias}_"));
+                out.step(
+                    step.text("save_device", &device).text("save_reply", &reply),
+                    rule,
                 );
+                self.check_reply_policies(out, &reply);
+                self.expect_provisioned(out, alias, device_os);
                 self.consume(user, &var, Some((device, node)));
             }
             (Verdict::Either, Some(var)) => {
