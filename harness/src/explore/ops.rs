@@ -267,12 +267,12 @@ fn op() -> impl Strategy<Value = Op> {
         8 => (user(), code, node(), device_os).prop_map(|(user, code, node, device_os)| Op::Provision { user, code, node, device_os }),
         1 => node().prop_map(|node| Op::ProvisionUnknown { node }),
         1 => user().prop_map(|user| Op::RaceProvision { user }),
-        5 => (user(), device, node()).prop_map(|(user, device, node)| Op::Strings { user, device, node }),
-        5 => (user(), otc, node()).prop_map(|(user, otc, node)| Op::Login { user, otc, node }),
+        6 => (user(), device, node()).prop_map(|(user, device, node)| Op::Strings { user, device, node }),
+        6 => (user(), otc, node()).prop_map(|(user, otc, node)| Op::Login { user, otc, node }),
         2 => clock.prop_map(Op::Advance),
         1 => validity.prop_map(Op::SetValidity),
         2 => setting().prop_map(Op::SetPolicy),
-        2 => probe(),
+        1 => probe(),
     ]
 }
 

@@ -125,8 +125,10 @@ impl Model {
         self.user(user).url = Some(url);
     }
 
-    /// After a successful provision of `alias` that sent `<DeviceOS>` or not: the LOG-5
-    /// line, with the device information exactly when the policy says so (SP-2).
+    /// After a successful provision of `alias` that sent `<DeviceOS>` or not: the device
+    /// information in the log exactly when the policy says so (SP-2), checked first, as
+    /// it is what a line with information it should not have breaks; then the LOG-5 line
+    /// (read in part when the information is appended to it).
     pub(super) fn expect_provisioned(&self, out: &mut Plan, alias: &str, device_os: bool) {
         let line = format!("User \"${{{alias}}}\" provisioned successfully");
         if !device_os {
@@ -134,8 +136,14 @@ impl Model {
             return;
         }
         let logged = self.policy.log_device_info;
+        out.step(
+            StepFields::new("expect_log")
+                .text("text", DEVICE_OS)
+                .boolean("partial", true)
+                .boolean("absent", !logged),
+            rule_id!("SP-2"),
+        );
         if logged {
-            // The information is part of the LOG-5 entry, so that line is read in part.
             out.step(
                 StepFields::new("expect_log")
                     .text("text", &line)
@@ -145,13 +153,6 @@ impl Model {
         } else {
             out.expect_log(&line, rule_id!("LOG-5"));
         }
-        out.step(
-            StepFields::new("expect_log")
-                .text("text", DEVICE_OS)
-                .boolean("partial", true)
-                .boolean("absent", !logged),
-            rule_id!("SP-2"),
-        );
     }
 
     /// The checks of a reply saved under `reply`: every Mobile Client policy the history
