@@ -12,6 +12,8 @@
 mod policy;
 mod probes;
 mod strings;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 
