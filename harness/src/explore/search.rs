@@ -196,8 +196,9 @@ pub async fn explore(
 /// best so far only after the deciding operation fails there without running: the model
 /// plans each operation from the ones before it, and a case stops at its deciding step,
 /// so the steps that ran are the same (the written case is replayed in the end anyway).
-/// Operations after the deciding one, and operations that plan no step, are dropped at
-/// the end (the case is the same without them).
+/// A last pass tries deleting each remaining operation once more. Operations after the
+/// deciding one, and operations that plan no step, are dropped at the end (the case is
+/// the same without them).
 async fn shrink(
     tree: &mut impl ValueTree<Value = History>,
     mut best: History,
@@ -238,6 +239,31 @@ async fn shrink(
         }
     }
     best.ops.truncate(best_mismatch.op + 1);
+    // The value tree deletes each operation once, early, while later ones may still
+    // need it; a last pass tries each deletion again, from the deciding operation back.
+    let mut i = best.ops.len();
+    while i > 0 {
+        i -= 1;
+        if Instant::now() >= deadline
+            || *options.interrupt.borrow()
+            || report.numbers.requests >= options.request_budget
+        {
+            break;
+        }
+        let mut candidate = best.clone();
+        candidate.ops.remove(i);
+        let Ok((_, seen)) = run_history(target, client, &candidate, 0).await else {
+            break;
+        };
+        report.count_requests(&seen);
+        report.numbers.shrink_runs += 1;
+        if let Some(m) = seen.mismatch.filter(|m| m.kind == kind) {
+            candidate.ops.truncate(m.op + 1);
+            best = candidate;
+            best_mismatch = m;
+            i = i.min(best.ops.len());
+        }
+    }
     (drop_silent_ops(best), best_mismatch)
 }
 
