@@ -2,7 +2,7 @@
 //! rule a failure is filed under, and the state a probe leaves behind.
 
 use super::*;
-use crate::explore::ops::{DeviceRef, Setting};
+use crate::explore::ops::{CodeRef, DeviceRef, Setting};
 use crate::explore::settings::{MessageFormat, StringType};
 
 fn planned(ops: Vec<Op>) -> Vec<Planned> {
