@@ -90,6 +90,8 @@ fn a_clean_running_server_gives_no_finding() {
     assert_eq!(r["findings"].as_array().unwrap().len(), 0, "{}", text(&out));
     assert_eq!(r["numbers"]["cases"], 200);
     assert_eq!(r["numbers"]["inconclusive_runs"], 0);
+    // Every history ran: none asked for what a running server cannot give.
+    assert_eq!(r["numbers"]["skipped_runs"], 0, "{r}");
     assert_eq!(r["numbers"]["harness_errors"], 0);
     // Histories ran for real: steps and requests, not SKIPPED cases.
     assert!(r["numbers"]["requests"].as_u64().unwrap() > 400, "{r}");

@@ -15,6 +15,7 @@ use crate::emulator::MobileClient;
 use crate::report::TranscriptEntry;
 use crate::rules::RuleId;
 use crate::runner::case::{CaseOutcome, run_once};
+use crate::runner::steps::check_policies_shape::NO_POLICIES;
 use crate::scenario::ReadError;
 use crate::sut::TargetSpec;
 use crate::verdict::{Level, Verdict};
@@ -75,14 +76,19 @@ fn outcome_key(actual: &str) -> &str {
         .trim()
 }
 
-/// A request the app sends as the profile says, refused as unreadable: the wire rule
-/// it breaks (WIRE-1 for provision, WIRE-3 for strings), whatever the model expected.
-fn wire_rule(action: &str, key: &str) -> Option<RuleId> {
-    match (action, key) {
+/// The rule a failure breaks when it is not the one the step was planned for: a request
+/// the app sends as the profile says, refused as unreadable, breaks a wire rule (WIRE-1
+/// for provision, WIRE-3 for strings); a reply with no policies at all breaks POL-1
+/// (they never reached the client), not their shape (WIRE-6).
+fn overriding_rule(action: &str, actual: &str) -> Option<RuleId> {
+    match (action, outcome_key(actual)) {
         ("provision" | "concurrent_provision", "FAIL:BAD_REQUEST") => {
             Some(crate::rules::rule_id!("WIRE-1"))
         }
         ("strings", "FAIL:BAD_REQUEST") => Some(crate::rules::rule_id!("WIRE-3")),
+        ("check_policies_shape", _) if actual.starts_with(NO_POLICIES) => {
+            Some(crate::rules::rule_id!("POL-1"))
+        }
         _ => None,
     }
 }
@@ -115,7 +121,7 @@ pub fn observe(compiled: &Compiled, outcome: &CaseOutcome) -> Observation {
     let mismatch = decided.and_then(|n| {
         let planned = compiled.steps.get(n.checked_sub(1)?)?;
         let action = planned.fields.action().to_string();
-        let rule = wire_rule(&action, outcome_key(&outcome.actual)).or(planned.rule)?;
+        let rule = overriding_rule(&action, &outcome.actual).or(planned.rule)?;
         let kind = if GRADED.contains(&action.as_str()) {
             format!("{rule} {action} got {}", outcome_key(&outcome.actual))
         } else {
@@ -177,5 +183,21 @@ mod tests {
             "FAIL:PROVISION_FAILURE"
         );
         assert_eq!(outcome_key("PASS; the app shows \"x\""), "PASS");
+    }
+
+    #[test]
+    fn a_reply_without_policies_breaks_pol_1_and_a_wrong_shape_wire_6() {
+        assert_eq!(
+            overriding_rule("check_policies_shape", NO_POLICIES),
+            Some(crate::rules::rule_id!("POL-1"))
+        );
+        assert_eq!(
+            overriding_rule("check_policies_shape", "policies in the elements shape"),
+            None
+        );
+        assert_eq!(
+            overriding_rule("strings", "FAIL:BAD_REQUEST (x)"),
+            Some(crate::rules::rule_id!("WIRE-3"))
+        );
     }
 }

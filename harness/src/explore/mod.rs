@@ -14,6 +14,7 @@ pub mod plan;
 pub mod render;
 pub mod report;
 pub mod search;
+pub mod settings;
 pub mod topology;
 pub mod written;
 

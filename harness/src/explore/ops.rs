@@ -2,10 +2,16 @@
 //! users, codes, devices and strings symbolically (the latest code of a user, a stale one,
 //! garbage, another user's; the current or the previous device; a fresh, reused or old
 //! OTC), because the server mints the real values: the model ([`super::model`]) turns each
-//! symbol into the variable an earlier step saved from the server's reply.
+//! symbol into the variable an earlier step saved from the server's reply. Policy
+//! changes beyond validity and self-service are [`Setting`]s ([`super::settings`]); the
+//! probes look once at one thing (Site ID lookup, QR image, an unknown user's agent
+//! login, the syslog sink, a dozen codes judged together).
 
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
+
+pub use super::settings::Setting;
+use super::settings::setting;
 
 /// A user of the history: `u` and `v` hold the Mobile Client right, `w` does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -142,6 +148,8 @@ pub enum Op {
         code: CodeRef,
         /// Node index.
         node: u8,
+        /// Whether the request carries `<DeviceOS>` (SP-2).
+        device_os: bool,
     },
     /// A provision for a username the repository does not hold.
     ProvisionUnknown {
@@ -175,6 +183,32 @@ pub enum Op {
     Advance(ClockStep),
     /// Sets the validity period.
     SetValidity(Validity),
+    /// Changes another policy.
+    SetPolicy(Setting),
+    /// The app's Site ID lookup, of the server's own Site ID or of an unknown one.
+    SiteLookup {
+        /// Whether the Site ID is the server's.
+        known: bool,
+    },
+    /// The user portal's QR image of the user's newest URL (or of a complete URL).
+    QrCode {
+        /// Whose URL.
+        user: User,
+        /// Node index.
+        node: u8,
+    },
+    /// An agent login for a username the repository does not hold (USR-2, LOG-8).
+    LoginUnknown {
+        /// Node index.
+        node: u8,
+    },
+    /// Reads the newest log line the model expected from the syslog sink (SYS-1).
+    ReadSyslog,
+    /// Issues a dozen codes for a user and judges them together (PC-8).
+    CheckCodes {
+        /// Whose.
+        user: User,
+    },
 }
 
 /// A history: the cluster it starts with, then the operations.
@@ -219,6 +253,7 @@ fn op() -> impl Strategy<Value = Op> {
         Just(ClockStep::EdgePlus),
         Just(ClockStep::Large),
     ];
+    let device_os = prop_oneof![3 => Just(false), 1 => Just(true)];
     let validity = prop_oneof![
         2 => Just(Validity::Min),
         2 => Just(Validity::Default),
@@ -229,13 +264,27 @@ fn op() -> impl Strategy<Value = Op> {
         6 => (user(), node()).prop_map(|(user, node)| Op::Reprovision { user, node }),
         1 => (user(), node()).prop_map(|(user, node)| Op::SelfService { user, node }),
         1 => any::<bool>().prop_map(Op::SetSelfService),
-        8 => (user(), code, node()).prop_map(|(user, code, node)| Op::Provision { user, code, node }),
+        8 => (user(), code, node(), device_os).prop_map(|(user, code, node, device_os)| Op::Provision { user, code, node, device_os }),
         1 => node().prop_map(|node| Op::ProvisionUnknown { node }),
         1 => user().prop_map(|user| Op::RaceProvision { user }),
-        5 => (user(), device, node()).prop_map(|(user, device, node)| Op::Strings { user, device, node }),
-        5 => (user(), otc, node()).prop_map(|(user, otc, node)| Op::Login { user, otc, node }),
+        6 => (user(), device, node()).prop_map(|(user, device, node)| Op::Strings { user, device, node }),
+        6 => (user(), otc, node()).prop_map(|(user, otc, node)| Op::Login { user, otc, node }),
         2 => clock.prop_map(Op::Advance),
         1 => validity.prop_map(Op::SetValidity),
+        2 => setting().prop_map(Op::SetPolicy),
+        1 => probe(),
+    ]
+}
+
+/// The operations that look at one thing once: a Site ID lookup, a QR image, an unknown
+/// user's agent login, the syslog sink, a dozen codes.
+fn probe() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        any::<bool>().prop_map(|known| Op::SiteLookup { known }),
+        (user(), node()).prop_map(|(user, node)| Op::QrCode { user, node }),
+        node().prop_map(|node| Op::LoginUnknown { node }),
+        Just(Op::ReadSyslog),
+        user().prop_map(|user| Op::CheckCodes { user }),
     ]
 }
 

@@ -76,6 +76,20 @@ impl StepFields {
         self.value("expect", toml::Value::Array(list))
     }
 
+    /// `non_strict = [outcomes]`.
+    pub fn non_strict(self, outcomes: &[&str]) -> Self {
+        let list = outcomes
+            .iter()
+            .map(|o| toml::Value::String((*o).into()))
+            .collect();
+        self.value("non_strict", toml::Value::Array(list))
+    }
+
+    /// A field's value, when the step has it.
+    pub fn get(&self, key: &str) -> Option<&toml::Value> {
+        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
     /// The action's name.
     pub fn action(&self) -> &str {
         self.pairs
@@ -200,16 +214,26 @@ pub fn compile(history: &History, head: &Head) -> Result<Compiled, ReadError> {
         "server = {{ nodes = {}, session_sharing = \"{sharing}\" }}",
         history.nodes.max(1)
     );
+    // The policies the model starts from, so that a written case says what it assumes.
     let _ = writeln!(
         text,
-        "policies = {{ self_reset = {{ provision_code_validity_secs = 600, allow_self_provision = false }} }}"
+        "policies = {{ self_reset = {{ provision_code_validity_secs = 600, allow_self_provision = false, \
+         log_device_information = false, send_code_as_security_string = false, provision_message = \"code\" }}, \
+         general = {{ security_string_type = \"numeric\" }} }}"
     );
+    // A code sent as a security string goes to the string transport: the same address as
+    // the alert transport, so the log lines name one destination either way.
+    let strings = if model.uses_string_transport {
+        ", strings = \"email\""
+    } else {
+        ""
+    };
     let mut users: Vec<String> = model
         .used_users
         .iter()
         .map(|u| match u {
-            User::W => "{ name = \"w\", mobile_client = false }".to_string(),
-            other => format!("{{ name = \"{}\" }}", other.alias()),
+            User::W => format!("{{ name = \"w\", mobile_client = false{strings} }}"),
+            other => format!("{{ name = \"{}\"{strings} }}", other.alias()),
         })
         .collect();
     if model.uses_unknown {

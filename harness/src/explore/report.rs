@@ -129,6 +129,8 @@ pub struct Numbers {
     pub shrink_ms: u64,
     /// Histories that were INCONCLUSIVE (transport errors, timeouts).
     pub inconclusive_runs: u64,
+    /// Histories the target could not run (SKIPPED: a capability it lacks).
+    pub skipped_runs: u64,
     /// Failures of a kind already found.
     pub repeated_findings: u64,
     /// Histories the harness could not compile.

@@ -129,8 +129,10 @@ pub async fn explore(
         };
         report.count(&original, &first);
         let Some(mismatch) = first.mismatch.clone() else {
-            if first.verdict == Verdict::Inconclusive {
-                report.numbers.inconclusive_runs += 1;
+            match first.verdict {
+                Verdict::Inconclusive => report.numbers.inconclusive_runs += 1,
+                Verdict::Skipped => report.numbers.skipped_runs += 1,
+                _ => {}
             }
             continue;
         };
@@ -197,8 +199,13 @@ pub async fn explore(
 }
 
 /// Shrinks with the value tree: a candidate is kept only if it fails with the same kind
-/// of mismatch (same rule, same action, same outcome). Operations that plan no step are
-/// dropped at the end (the case is the same without them).
+/// of mismatch (same rule, same action, same outcome). A candidate that differs from the
+/// best so far only after the deciding operation fails there without running: the model
+/// plans each operation from the ones before it, and a case stops at its deciding step,
+/// so the steps that ran are the same (the written case is replayed in the end anyway).
+/// A last pass tries deleting each remaining operation once more. Operations after the
+/// deciding one, and operations that plan no step, are dropped at the end (the case is
+/// the same without them).
 async fn shrink(
     tree: &mut impl ValueTree<Value = History>,
     mut best: History,
@@ -219,12 +226,17 @@ async fn shrink(
             break;
         }
         let candidate = tree.current();
-        let Ok((_, seen)) = run_history(target, client, &candidate, 0).await else {
-            break;
+        let seen = if same_until(&candidate, &best, best_mismatch.op) {
+            Some(best_mismatch.clone())
+        } else {
+            let Ok((_, seen)) = run_history(target, client, &candidate, 0).await else {
+                break;
+            };
+            report.count_requests(&seen);
+            report.numbers.shrink_runs += 1;
+            seen.mismatch
         };
-        report.count_requests(&seen);
-        report.numbers.shrink_runs += 1;
-        match seen.mismatch {
+        match seen {
             Some(m) if m.kind == kind => {
                 best = candidate;
                 best_mismatch = m;
@@ -233,7 +245,41 @@ async fn shrink(
             _ => more = tree.complicate(),
         }
     }
+    best.ops.truncate(best_mismatch.op + 1);
+    // The value tree deletes each operation once, early, while later ones may still
+    // need it; a last pass tries each deletion again, from the deciding operation back.
+    let mut i = best.ops.len();
+    while i > 0 {
+        i -= 1;
+        if Instant::now() >= deadline
+            || *options.interrupt.borrow()
+            || report.numbers.requests >= options.request_budget
+        {
+            break;
+        }
+        let mut candidate = best.clone();
+        candidate.ops.remove(i);
+        let Ok((_, seen)) = run_history(target, client, &candidate, 0).await else {
+            break;
+        };
+        report.count_requests(&seen);
+        report.numbers.shrink_runs += 1;
+        if let Some(m) = seen.mismatch.filter(|m| m.kind == kind) {
+            candidate.ops.truncate(m.op + 1);
+            best = candidate;
+            best_mismatch = m;
+            i = i.min(best.ops.len());
+        }
+    }
     (drop_silent_ops(best), best_mismatch)
+}
+
+/// Whether `a` and `b` start the same cluster with the same operations up to and
+/// including operation `op`.
+fn same_until(a: &History, b: &History, op: usize) -> bool {
+    a.nodes == b.nodes
+        && a.sharing == b.sharing
+        && matches!((a.ops.get(..=op), b.ops.get(..=op)), (Some(x), Some(y)) if x == y)
 }
 
 /// Removes operations that plan no step (a login before any download, …).
@@ -250,4 +296,29 @@ fn drop_silent_ops(history: History) -> History {
         .map(|(_, op)| *op)
         .collect();
     History { ops, ..history }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explore::ops::{Op, User};
+
+    #[test]
+    fn histories_are_the_same_until_an_operation_when_their_prefixes_are() {
+        let op = |user| Op::CheckCodes { user };
+        let h = |ops: Vec<Op>| History {
+            nodes: 1,
+            sharing: false,
+            ops,
+        };
+        let best = h(vec![op(User::U), op(User::V), op(User::W)]);
+        assert!(same_until(&h(vec![op(User::U), op(User::V)]), &best, 1));
+        assert!(!same_until(&h(vec![op(User::U), op(User::W)]), &best, 1));
+        assert!(!same_until(&h(vec![op(User::U)]), &best, 1));
+        let other_cluster = History {
+            nodes: 2,
+            ..h(vec![op(User::U), op(User::V)])
+        };
+        assert!(!same_until(&other_cluster, &best, 1));
+    }
 }

@@ -6,7 +6,7 @@
 
 use proptest::strategy::{BoxedStrategy, Strategy};
 
-use super::ops::{History, history};
+use super::ops::{History, Op, history};
 use crate::sut::TargetSpec;
 
 /// Node count and sharing: generated, or fixed by the target.
@@ -62,7 +62,9 @@ impl Topology {
         }
     }
 
-    /// Histories of `min..=max` operations on this topology.
+    /// Histories of `min..=max` operations on this topology. On a running server the
+    /// syslog probe is left out: such a target gives the harness no syslog sink of its
+    /// own, so a history holding one would be SKIPPED whole.
     pub fn histories(self, min: usize, max: usize) -> BoxedStrategy<History> {
         match self {
             Topology::Generated => history(min, max).boxed(),
@@ -70,7 +72,11 @@ impl Topology {
                 .prop_map(move |h| History {
                     nodes,
                     sharing,
-                    ops: h.ops,
+                    ops: h
+                        .ops
+                        .into_iter()
+                        .filter(|op| !matches!(op, Op::ReadSyslog))
+                        .collect(),
                 })
                 .boxed(),
         }
@@ -96,6 +102,7 @@ mod tests {
         for _ in 0..50 {
             let h = tree.current();
             assert_eq!((h.nodes, h.sharing), (2, true));
+            assert!(!h.ops.contains(&Op::ReadSyslog));
             if !tree.simplify() {
                 break;
             }

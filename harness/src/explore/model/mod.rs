@@ -3,15 +3,23 @@
 //! implementations). It holds users, the pending code of each user in each session store
 //! (one store with session sharing, one per node without), devices, downloaded string
 //! sets with the indexes used, the validity policy, the self-service policy and the
-//! clock. [`Model::apply`] turns one [`Op`] into the steps that perform it, each with the
-//! outcome the rules require and the rule that requires it; codes, devices and strings
-//! are variables saved from the server's replies, so the model never needs their values.
+//! clock, and the other policies a history changes (`policy`). [`Model::apply`] turns
+//! one [`Op`] into the steps that perform it, each with the outcome the rules require and
+//! the rule that requires it; codes, devices and strings are variables saved from the
+//! server's replies, so the model never needs their values. Provisioning attempts are in
+//! `redeem`, downloads and logins in `strings`, and probes that look at one thing once
+//! (Site ID, QR, syslog, codes judged together) in `probes`.
 
+mod policy;
+mod probes;
+mod redeem;
 mod strings;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::ops::{ClockStep, CodeRef, History, Op, User};
+use super::ops::{ClockStep, History, Op, User};
 use super::plan::{Planned, StepFields};
 use crate::rules::{RuleId, rule_id};
 
@@ -54,6 +62,8 @@ struct UserState {
     devices: Vec<Option<(String, u16)>>,
     /// Downloads, oldest first.
     sets: Vec<StringSet>,
+    /// The variable of the URL the newest message carried, once one carried a URL.
+    url: Option<String>,
 }
 
 /// The model's state for one history.
@@ -64,12 +74,17 @@ pub struct Model {
     now: u64,
     validity: u64,
     self_service: bool,
+    policy: policy::PolicyState,
+    /// The newest exact log line the model expected (SYS-1 reads it again).
+    last_line: Option<probes::LoggedLine>,
     codes: BTreeMap<String, Code>,
     users: BTreeMap<User, UserState>,
     /// The users the steps so far refer to.
     pub used_users: BTreeSet<User>,
     /// Whether a step names a user the server must not hold.
     pub uses_unknown: bool,
+    /// Whether codes may go to the string transport (the users then get one).
+    pub uses_string_transport: bool,
     next_var: usize,
 }
 
@@ -96,10 +111,13 @@ impl Model {
             now: 0,
             validity: 600,
             self_service: false,
+            policy: policy::PolicyState::default(),
+            last_line: None,
             codes: BTreeMap::new(),
             users: BTreeMap::new(),
             used_users: BTreeSet::new(),
             uses_unknown: false,
+            uses_string_transport: false,
             next_var: 0,
         }
     }
@@ -186,7 +204,12 @@ impl Model {
                 self.now += seconds;
                 self.note_expiry();
             }
-            Op::Provision { user, code, node } => self.provision(&mut out, user, code, node),
+            Op::Provision {
+                user,
+                code,
+                node,
+                device_os,
+            } => self.provision(&mut out, user, code, node, device_os),
             Op::ProvisionUnknown { node } => {
                 let node = self.node(node);
                 self.uses_unknown = true;
@@ -207,8 +230,33 @@ impl Model {
             Op::RaceProvision { user } => self.race(&mut out, user),
             Op::Strings { user, device, node } => self.strings(&mut out, user, device, node),
             Op::Login { user, otc, node } => self.login(&mut out, user, otc, node),
+            Op::SetPolicy(setting) => self.set_policy(&mut out, setting),
+            Op::SiteLookup { known } => self.site_lookup(&mut out, known),
+            Op::QrCode { user, node } => self.qr_code(&mut out, user, node),
+            Op::LoginUnknown { node } => self.login_unknown(&mut out, node),
+            Op::ReadSyslog => self.read_syslog(&mut out),
+            Op::CheckCodes { user } => self.check_codes(&mut out, user),
         }
+        self.note_last_line(&out.steps);
         out.steps
+    }
+
+    /// Remembers the newest log line planned to be there, exactly as written.
+    fn note_last_line(&mut self, steps: &[Planned]) {
+        let exact = |p: &&Planned| {
+            p.fields.action() == "expect_log"
+                && p.fields.get("partial").is_none()
+                && p.fields.get("absent").is_none()
+        };
+        if let Some(p) = steps.iter().rev().find(exact)
+            && let (Some(text), Some(rule)) =
+                (p.fields.get("text").and_then(|t| t.as_str()), p.rule)
+        {
+            self.last_line = Some(probes::LoggedLine {
+                text: text.to_string(),
+                rule,
+            });
+        }
     }
 
     /// Marks codes that have expired by now (they stay refused even if a longer validity
@@ -262,10 +310,7 @@ impl Model {
                 rule_id!("SP-1"),
             );
         }
-        out.step(
-            StepFields::new("read_code").user(alias).save(&var),
-            rule_id!("PC-1"),
-        );
+        self.read_delivered(out, user, &var);
         if admin {
             out.step(
                 StepFields::new("contains")
@@ -286,7 +331,13 @@ impl Model {
                 rule_id!("LOG-2"),
             );
         }
-        let dest = format!("${{{alias}}}@example.test");
+        // The runner gives a user's string transport an address of its own, so the
+        // destination names the transport the code took.
+        let dest = if self.policy.code_goes_to_strings() {
+            format!("${{{alias}}}+strings@example.test")
+        } else {
+            format!("${{{alias}}}@example.test")
+        };
         out.expect_log(
             &format!("Message added to message queue for user: ${{{alias}}}, destination: {dest}."),
             rule_id!("LOG-3"),
@@ -314,175 +365,6 @@ impl Model {
                 killed: None,
             },
         );
-    }
-
-    /// What presenting code variable `var` of `user` at `node` meets.
-    fn judge_code(&self, user: User, var: &str, node: u16) -> Verdict {
-        let store = self.store(node);
-        let own = self
-            .users
-            .get(&user)
-            .is_some_and(|u| u.issued.iter().any(|v| v == var));
-        let Some(code) = self.codes.get(var).filter(|_| own) else {
-            return Verdict::Refused(rule_id!("PC-1"));
-        };
-        if let Some(rule) = code.killed {
-            return Verdict::Refused(rule);
-        }
-        if code.store != store {
-            return Verdict::Refused(rule_id!("CL-1"));
-        }
-        if self.now >= code.issued_at + self.validity {
-            return Verdict::Refused(rule_id!("PC-4"));
-        }
-        if code.expired_once {
-            return Verdict::Either;
-        }
-        if code.node == node {
-            Verdict::Pass(rule_id!("PC-1"))
-        } else {
-            Verdict::Pass(rule_id!("CL-2"))
-        }
-    }
-
-    fn code_text(&self, user: User, code: CodeRef) -> Option<(String, Option<String>)> {
-        let issued = |u: User| {
-            self.users
-                .get(&u)
-                .map(|s| s.issued.clone())
-                .unwrap_or_default()
-        };
-        let var = match code {
-            CodeRef::Garbage => return Some((GARBAGE_CODE.to_string(), None)),
-            CodeRef::Latest => issued(user).last().cloned()?,
-            CodeRef::Stale => {
-                let all = issued(user);
-                all.len().checked_sub(2).and_then(|i| all.get(i).cloned())?
-            }
-            CodeRef::OtherUsers => issued(user.other()).last().cloned()?,
-        };
-        Some((format!("${{{var}}}"), Some(var)))
-    }
-
-    /// SS-1: any provision request that reaches the server ends the user's strings.
-    fn invalidate_strings(&mut self, user: User) {
-        for set in &mut self.user(user).sets {
-            set.dead.get_or_insert(rule_id!("SS-1"));
-        }
-    }
-
-    /// PC-6: a failed attempt consumes the user's pending code at that store.
-    fn discard(&mut self, user: User, store: usize) {
-        if let Some(var) = self.user(user).pending.remove(&store)
-            && let Some(code) = self.codes.get_mut(&var)
-        {
-            code.killed.get_or_insert(rule_id!("PC-6"));
-        }
-    }
-
-    /// A successful provision: the code consumed (PC-5), a new device (DEV-1).
-    fn consume(&mut self, user: User, var: &str, device: Option<(String, u16)>) {
-        if let Some(code) = self.codes.get_mut(var) {
-            code.killed.get_or_insert(rule_id!("PC-5"));
-            let store = code.store;
-            let state = self.user(user);
-            if state.pending.get(&store).is_some_and(|v| v == var) {
-                state.pending.remove(&store);
-            }
-        }
-        self.user(user).devices.push(device);
-    }
-
-    fn provision(&mut self, out: &mut Plan, user: User, code: CodeRef, node: u8) {
-        let Some((text, var)) = self.code_text(user, code) else {
-            return;
-        };
-        let node = self.node(node);
-        let store = self.store(node);
-        let alias = user.alias();
-        let verdict = match &var {
-            Some(var) => self.judge_code(user, var, node),
-            None => Verdict::Refused(rule_id!("PC-1")),
-        };
-        out.mark_log();
-        let step = StepFields::new("provision")
-            .user(alias)
-            .text("code", &text)
-            .node(node);
-        self.invalidate_strings(user);
-        match (verdict, var) {
-            (Verdict::Pass(rule), Some(var)) => {
-                let device = self.var(&format!("device_{alias}_"));
-                out.step(step.text("save_device", &device), rule);
-                out.expect_log(
-                    &format!("User \"${{{alias}}}\" provisioned successfully"),
-                    rule_id!("LOG-5"),
-                );
-                self.consume(user, &var, Some((device, node)));
-            }
-            (Verdict::Either, Some(var)) => {
-                out.step(
-                    step.expect_any(&["PASS", PROVISION_FAILURE]),
-                    rule_id!("PC-4"),
-                );
-                self.consume(user, &var, None);
-                self.discard(user, store);
-            }
-            (Verdict::Refused(rule), var) => {
-                out.step(step.expect(PROVISION_FAILURE), rule);
-                out.expect_log(&log_failed(alias), rule_id!("LOG-6"));
-                let own =
-                    var.filter(|v| self.users.get(&user).is_some_and(|u| u.issued.contains(v)));
-                if let Some(code) = own.and_then(|v| self.codes.get_mut(&v))
-                    && code.store == store
-                {
-                    code.killed.get_or_insert(rule);
-                }
-                self.discard(user, store);
-            }
-            (_, None) => {}
-        }
-    }
-
-    fn race(&mut self, out: &mut Plan, user: User) {
-        let Some((text, Some(var))) = self.code_text(user, CodeRef::Latest) else {
-            return;
-        };
-        let Some(code) = self.codes.get(&var).cloned() else {
-            return;
-        };
-        let nodes: Vec<u16> = if self.sharing {
-            (1..=self.nodes.min(2)).collect()
-        } else {
-            vec![code.node]
-        };
-        let passes = match self.judge_code(user, &var, code.node) {
-            Verdict::Pass(_) => 1,
-            Verdict::Refused(_) => 0,
-            Verdict::Either => return,
-        };
-        let list = toml::Value::Array(
-            nodes
-                .iter()
-                .map(|n| toml::Value::Integer(i64::from(*n)))
-                .collect(),
-        );
-        out.step(
-            StepFields::new("concurrent_provision")
-                .user(user.alias())
-                .text("code", &text)
-                .int("count", 10)
-                .value("nodes", list)
-                .int("passes", passes),
-            rule_id!("PC-9"),
-        );
-        self.invalidate_strings(user);
-        let store = code.store;
-        if passes == 1 {
-            self.consume(user, &var, None);
-        } else {
-            self.discard(user, store);
-        }
     }
 }
 

@@ -1,6 +1,12 @@
 //! The model's string operations: downloads with the current, the previous or an
 //! invented device (SS-2, SS-3, SS-5, DEV-1, CL-3, LOG-7, LOG-9), each replacing the
 //! earlier set (SS-4), and logins with a fresh, reused or old OTC (OTC-1, SS-1, SS-4).
+//!
+//! A download is checked as the app uses it before its layout is judged: the app takes
+//! position 1 for index 01 and logs in with it (WIRE-4), so a reply whose positions are
+//! shifted fails there, under WIRE-4, while a reply that is merely short passes it and
+//! fails the layout check (SS-3). Then the characters (SS-6) and the reply's policies
+//! (POL-1, WIRE-6).
 
 use std::collections::BTreeSet;
 
@@ -37,12 +43,28 @@ impl Model {
                 } else {
                     rule_id!("CL-3")
                 };
+                let reply = self.var(&format!("download_{alias}_"));
                 out.mark_log();
-                out.step(step.save(&set), rule);
+                out.step(step.save(&set).text("save_reply", &reply), rule);
+                out.step(
+                    StepFields::new("login")
+                        .user(alias)
+                        .text("strings", &set)
+                        .int("index", 1)
+                        .node(node),
+                    rule_id!("WIRE-4"),
+                );
                 out.step(
                     StepFields::new("check_strings").text("strings", &set),
                     rule_id!("SS-3"),
                 );
+                out.step(
+                    StepFields::new("check_strings")
+                        .text("strings", &set)
+                        .text("charset", self.policy.string_type.name()),
+                    rule_id!("SS-6"),
+                );
+                self.check_reply_policies(out, &reply);
                 out.expect_log(
                     &format!("Security strings fetched for user ${{{alias}}}"),
                     rule_id!("LOG-9"),
@@ -53,7 +75,7 @@ impl Model {
                 }
                 state.sets.push(StringSet {
                     var: set,
-                    used: BTreeSet::new(),
+                    used: BTreeSet::from([1]),
                     dead: None,
                 });
             }

@@ -8,6 +8,10 @@ use super::common::judge;
 use crate::runner::case::{CaseRun, StepResult};
 use crate::scenario::step::Step;
 
+/// What the step says of a reply that held no policies at all (which `explore` reads as
+/// a POL-1 failure rather than a WIRE-6 one).
+pub const NO_POLICIES: &str = "no policies in the reply";
+
 /// `{ do = "check_policies_shape", reply }`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,7 +32,7 @@ impl StepAction for CheckPoliciesShape {
             got == want,
             format!("policies in the {want} shape"),
             if got.is_empty() {
-                "no policies in the reply".to_string()
+                NO_POLICIES.to_string()
             } else {
                 format!("policies in the {got} shape")
             },
