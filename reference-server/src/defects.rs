@@ -247,6 +247,11 @@ defects! {
         rule: "LOG-4",
         breaks: "the message-sent line is not logged",
     },
+    Log4Doubled {
+        name: "log-4-doubled",
+        rule: "LOG-4",
+        breaks: "the message-sent line is logged twice for one message",
+    },
     Log6Missing {
         name: "log-6-missing",
         rule: "LOG-6",

@@ -165,12 +165,27 @@ pub struct Compiled {
     pub ops_with_steps: usize,
 }
 
-/// The planned steps of `history`.
+/// The planned steps of `history`. A history that reads the log ends with
+/// `expect_log_explained`: the log is a second oracle, and every line naming the
+/// history's users must be one the model expected. (A line it has no LOG-n text for is
+/// filed under the rule of the last expected line.)
 pub fn plan(history: &History) -> (Vec<Planned>, Model) {
     let mut model = Model::new(history);
     let mut steps = Vec::new();
     for (i, op) in history.ops.iter().enumerate() {
         steps.extend(model.apply(i, op));
+    }
+    let last_log_rule = steps
+        .iter()
+        .rev()
+        .find(|p| p.fields.action() == "expect_log")
+        .and_then(|p| p.rule);
+    if let Some(rule) = last_log_rule {
+        steps.push(Planned {
+            fields: StepFields::new("expect_log_explained"),
+            rule: Some(rule),
+            op: history.ops.len().saturating_sub(1),
+        });
     }
     (steps, model)
 }

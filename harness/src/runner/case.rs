@@ -3,7 +3,7 @@
 //! the case (later steps depend on earlier ones); NON-STRICT steps are noted and the case
 //! goes on. Transport failures make the case INCONCLUSIVE.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use crate::emulator::{Endpoint, MobileClient};
@@ -89,6 +89,12 @@ pub struct CaseRun<'a> {
     pub(crate) transcript: Vec<TranscriptEntry>,
     pub(crate) users: HashMap<String, CaseUser>,
     pub(crate) log_mark: u64,
+    /// The log's position when the steps began (after users and policies were set up),
+    /// for `expect_log_explained`; 0 when no step needs it.
+    pub(crate) steps_log_start: u64,
+    /// Log entries (by sequence number) an `expect_log` step matched: the lines the case
+    /// expected, which `expect_log_explained` does not count as unexplained.
+    pub(crate) log_explained: HashSet<u64>,
     /// The syslog sink's position when the case started: SYS-1 checks read after it.
     pub(crate) syslog_mark: u64,
     /// Messages of each username already read by `read_code`, so the next one waits for
@@ -164,6 +170,8 @@ impl<'a> CaseRun<'a> {
             transcript: Vec::new(),
             users: HashMap::new(),
             log_mark: 0,
+            steps_log_start: 0,
+            log_explained: HashSet::new(),
             syslog_mark: env.syslog.as_ref().map_or(0, |s| s.newest_seq()),
             messages_read: HashMap::new(),
             step: 0,
@@ -196,6 +204,23 @@ impl<'a> CaseRun<'a> {
             if let Err(result) = self.create_user(decl).await {
                 self.conclude(result);
                 return;
+            }
+        }
+        // Where the steps' own log lines begin, for a case that asks whether each was
+        // expected (setting up users may log lines of its own).
+        if self
+            .case
+            .steps
+            .iter()
+            .any(|s| s.action.name() == "expect_log_explained")
+            && let Some(backstage) = &self.env.backstage
+        {
+            match backstage.log_position().await {
+                Ok(mark) => self.steps_log_start = mark,
+                Err(e) => {
+                    self.conclude(StepResult::Inconclusive(e.to_string()));
+                    return;
+                }
             }
         }
         for step in &self.case.steps {

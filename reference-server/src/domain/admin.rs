@@ -295,6 +295,15 @@ impl Core {
             LogLine::Log4,
             texts::message_sent(username, &transport.destination),
         );
+        // log-4-doubled: one message, two message-sent lines (LOG-4).
+        if self.has_defect(Defect::Log4Doubled) {
+            self.log(
+                state,
+                origin,
+                LogLine::Log4,
+                texts::message_sent(username, &transport.destination),
+            );
+        }
         Ok(IssuedCode { message_seq, code })
     }
 

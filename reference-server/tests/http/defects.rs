@@ -78,6 +78,7 @@ async fn probe(defect: Defect, s: &Server) -> Verdict {
             )
             .await
         }
+        Defect::Log4Doubled => logged_once(s, LOG4_ALICE).await,
         Defect::Log6Missing => logged(s, LOG6_ALICE).await,
         Defect::Log7Missing => {
             logged(
@@ -639,6 +640,17 @@ async fn logged(s: &Server, text: &str) -> Verdict {
     })
 }
 
+/// The message-sent line of alice's one reprovision.
+const LOG4_ALICE: &str = "Message sent to user: alice, destination: alice@example.test.";
+
+/// One reprovision, one message: its message-sent line exactly once (LOG-4).
+async fn logged_once(s: &Server, text: &str) -> Verdict {
+    s.reprovision("alice", 1).await;
+    let texts = s.log_texts().await;
+    let n = texts.iter().filter(|t| *t == text).count();
+    holds(n == 1, || format!("{text:?} logged {n} times: {texts:#?}"))
+}
+
 macro_rules! defect_tests {
     ($($test:ident => $defect:ident,)*) => {
         $(
@@ -689,6 +701,7 @@ defect_tests! {
     log2_log_2_missing => Log2Missing,
     log3_log_3_missing => Log3Missing,
     log4_log_4_missing => Log4Missing,
+    log4_log_4_doubled => Log4Doubled,
     log6_log_6_missing => Log6Missing,
     log7_log_7_missing => Log7Missing,
     log8_log_8_missing => Log8Missing,

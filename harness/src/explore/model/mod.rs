@@ -103,6 +103,16 @@ fn log_failed(alias: &str) -> String {
 }
 
 impl Model {
+    /// Where a new code goes (LOG-3, LOG-4): the runner gives a user's string transport
+    /// an address of its own, so the destination names the transport the code took.
+    pub(super) fn destination(&self, alias: &str) -> String {
+        if self.policy.code_goes_to_strings() {
+            format!("${{{alias}}}+strings@example.test")
+        } else {
+            format!("${{{alias}}}@example.test")
+        }
+    }
+
     /// The initial state of `history`: defaults (validity 600 s, self-service off).
     pub fn new(history: &History) -> Self {
         Self {
@@ -331,13 +341,7 @@ impl Model {
                 rule_id!("LOG-2"),
             );
         }
-        // The runner gives a user's string transport an address of its own, so the
-        // destination names the transport the code took.
-        let dest = if self.policy.code_goes_to_strings() {
-            format!("${{{alias}}}+strings@example.test")
-        } else {
-            format!("${{{alias}}}@example.test")
-        };
+        let dest = self.destination(alias);
         out.expect_log(
             &format!("Message added to message queue for user: ${{{alias}}}, destination: {dest}."),
             rule_id!("LOG-3"),

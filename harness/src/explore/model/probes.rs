@@ -98,14 +98,46 @@ impl Model {
     }
 
     pub(super) fn check_codes(&mut self, out: &mut Plan, user: User) {
+        const SAMPLES: i64 = 12;
+        let alias = user.alias();
+        out.mark_log();
         out.step(
             StepFields::new("check_codes")
-                .user(user.alias())
-                .int("samples", 12)
+                .user(alias)
+                .int("samples", SAMPLES)
                 .int("length", 10)
                 .boolean("numeric", self.policy.numeric_codes()),
             rule_id!("PC-8"),
         );
+        // Each code is an administrator's Reprovision: its four lines, twelve times.
+        let dest = self.destination(alias);
+        for (text, rule) in [
+            (
+                format!("Provision code created for user \"${{{alias}}}\""),
+                rule_id!("LOG-1"),
+            ),
+            (
+                format!("User \"${{{alias}}}\" can now reprovision their mobile device."),
+                rule_id!("LOG-2"),
+            ),
+            (
+                format!(
+                    "Message added to message queue for user: ${{{alias}}}, destination: {dest}."
+                ),
+                rule_id!("LOG-3"),
+            ),
+            (
+                format!("Message sent to user: ${{{alias}}}, destination: {dest}."),
+                rule_id!("LOG-4"),
+            ),
+        ] {
+            out.step(
+                StepFields::new("expect_log")
+                    .text("text", &text)
+                    .int("count", SAMPLES),
+                rule,
+            );
+        }
         // Twelve codes issued on node 1, none saved: the pending code there is replaced.
         let store = self.store(1);
         if let Some(var) = self.user(user).pending.remove(&store)

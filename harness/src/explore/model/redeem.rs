@@ -129,6 +129,13 @@ impl Model {
                     step.expect_any(&["PASS", PROVISION_FAILURE]),
                     rule_id!("PC-4"),
                 );
+                // Either outcome logs its line, LOG-5 or LOG-6: both begin so.
+                out.step(
+                    StepFields::new("expect_log")
+                        .text("text", &format!("User \"${{{alias}}}\" provision"))
+                        .boolean("partial", true),
+                    rule_id!("LOG-5"),
+                );
                 self.consume(user, &var, None);
                 self.discard(user, store);
             }
@@ -171,6 +178,7 @@ impl Model {
                 .map(|n| toml::Value::Integer(i64::from(*n)))
                 .collect(),
         );
+        out.mark_log();
         out.step(
             StepFields::new("concurrent_provision")
                 .user(user.alias())
@@ -179,6 +187,18 @@ impl Model {
                 .value("nodes", list)
                 .int("passes", passes),
             rule_id!("PC-9"),
+        );
+        // Each of the ten requests logs its outcome: LOG-5 for the one that won (no
+        // device information: the racing requests send none), LOG-6 for the others.
+        let alias = user.alias();
+        if passes == 1 {
+            self.expect_provisioned(out, alias, false);
+        }
+        out.step(
+            StepFields::new("expect_log")
+                .text("text", &log_failed(alias))
+                .int("count", 10 - passes),
+            rule_id!("LOG-6"),
         );
         self.invalidate_strings(user);
         let store = code.store;

@@ -113,6 +113,10 @@ impl Model {
                         .expect("FAIL:DEVICE_NOT_PROVISIONED"),
                     rule_id!("SS-2"),
                 );
+                out.expect_log(
+                    "Mobile request from unknown user; the user needs to reprovision",
+                    rule_id!("LOG-7"),
+                );
             }
         }
     }

@@ -1,6 +1,6 @@
 //! `expect_log`: a log line equal to (or containing) a text, written since the case
-//! started or the last `mark_log`, on any node or the step's `node`; or, with
-//! `absent = true`, no such line.
+//! started or the last `mark_log`, on any node or the step's `node` (with `count = N`,
+//! N such lines); or, with `absent = true`, no such line.
 
 use serde::Deserialize;
 
@@ -14,10 +14,14 @@ use crate::runner::case::{CaseRun, StepResult};
 use crate::scenario::Capability;
 use crate::scenario::step::{Shared, Step};
 
-/// `{ do = "expect_log", text, node?, partial = false, absent = false }`.
 /// Log lines a step shows in the transcript, at most.
 const SHOWN_LINES: usize = 200;
 
+fn one() -> usize {
+    1
+}
+
+/// `{ do = "expect_log", text, node?, partial = false, absent = false, count = 1 }`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectLog {
@@ -29,6 +33,10 @@ pub struct ExpectLog {
     /// Substring match instead of the exact line.
     #[serde(default)]
     pub partial: bool,
+    /// How many such lines at least (each step claims that many for
+    /// `expect_log_explained`).
+    #[serde(default = "one")]
+    pub count: usize,
 }
 
 impl StepAction for ExpectLog {
@@ -46,6 +54,16 @@ impl StepAction for ExpectLog {
         } else {
             Self::NEEDS.to_vec()
         }
+    }
+
+    fn check(&self, _step: &Step) -> Result<(), String> {
+        if self.absent && self.count != 1 {
+            return Err("`count` and `absent = true` do not go together".into());
+        }
+        if self.count == 0 {
+            return Err("`count` must be at least 1 (use `absent = true` for none)".into());
+        }
+        Ok(())
     }
 
     async fn run(&self, step: &Step, run: &mut CaseRun<'_>) -> Result<StepResult, StepResult> {
@@ -89,7 +107,19 @@ impl StepAction for ExpectLog {
             step: run.step,
             lines,
         });
-        let found = entries.iter().any(matches);
+        let matching = entries.iter().filter(|e| matches(e)).count();
+        let found = matching >= self.count;
+        // The first matching lines not yet claimed are the ones this step expected
+        // (`expect_log_explained` counts the rest).
+        if !self.absent {
+            let claimed: Vec<u64> = entries
+                .iter()
+                .filter(|e| matches(e) && !run.log_explained.contains(&e.seq))
+                .take(self.count)
+                .map(|e| e.seq)
+                .collect();
+            run.log_explained.extend(claimed);
+        }
         let at = step
             .node
             .map(|k| format!(" on node {k}"))
@@ -104,6 +134,12 @@ impl StepAction for ExpectLog {
                 } else {
                     "not logged"
                 },
+            )
+        } else if self.count > 1 {
+            judge(
+                found,
+                format!("{} log lines {how} {text:?}{at}", self.count),
+                format!("{matching} logged"),
             )
         } else {
             judge(

@@ -130,6 +130,7 @@ actions! {
     expect_outbox => ExpectOutbox,
     advance => Advance,
     expect_log => ExpectLog,
+    expect_log_explained => ExpectLogExplained,
     mark_log => MarkLog,
     expect_syslog => ExpectSyslog,
     // mobile actions, through the emulator

@@ -406,6 +406,20 @@ fn log4_missing_breaks_log4() {
 }
 
 #[test]
+fn log4_doubled_writes_the_message_sent_line_twice() {
+    let line = texts::message_sent("alice", "alice@example.test");
+    let faithful = log_tour(&server_with(2, false, &[]));
+    let doubled = log_tour(&with(Defect::Log4Doubled));
+    let count = |lines: &[String]| lines.iter().filter(|t| **t == line).count();
+    assert!(count(&faithful) > 0, "{faithful:#?}");
+    assert_eq!(count(&doubled), 2 * count(&faithful));
+    // Nothing else changes.
+    let others =
+        |lines: Vec<String>| -> Vec<String> { lines.into_iter().filter(|t| *t != line).collect() };
+    assert_eq!(others(doubled), others(faithful));
+}
+
+#[test]
 fn log6_missing_breaks_log6() {
     drops_only(Defect::Log6Missing, &texts::provision_failed("alice"));
 }
