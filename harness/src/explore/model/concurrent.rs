@@ -130,17 +130,15 @@ impl Model {
                     let Some((text, var)) = self.code_text(user, code) else {
                         continue;
                     };
-                    let save = match &var {
-                        Some(v) => Some(match saves.get(&(v.clone(), node)) {
-                            Some(s) => s.clone(),
-                            None => {
-                                let s = self.var(&format!("device_{alias}_"));
-                                saves.insert((v.clone(), node), s.clone());
-                                s
-                            }
-                        }),
-                        None => None,
-                    };
+                    let save = var.as_ref().map(|v| {
+                        let key = (v.clone(), node);
+                        if let Some(s) = saves.get(&key) {
+                            return s.clone();
+                        }
+                        let s = self.var(&format!("device_{alias}_"));
+                        saves.insert(key, s.clone());
+                        s
+                    });
                     Req::Provision {
                         text,
                         var,
