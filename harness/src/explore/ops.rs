@@ -254,6 +254,7 @@ pub const BRANCH_MAX: usize = 4;
 /// One to [`BRANCH_MAX`] requests in order (a fixed array, so that [`Op`] stays `Copy`;
 /// the slots past `len` hold a filler and are never read).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "Vec<BranchOp>", from = "Vec<BranchOp>")]
 pub struct Branch {
     len: u8,
     slots: [BranchOp; BRANCH_MAX],
@@ -278,6 +279,18 @@ impl Branch {
     /// Its requests, in order.
     pub fn ops(&self) -> &[BranchOp] {
         &self.slots[..usize::from(self.len).min(BRANCH_MAX)]
+    }
+}
+
+impl From<Branch> for Vec<BranchOp> {
+    fn from(branch: Branch) -> Self {
+        branch.ops().to_vec()
+    }
+}
+
+impl From<Vec<BranchOp>> for Branch {
+    fn from(ops: Vec<BranchOp>) -> Self {
+        Branch::new(&ops)
     }
 }
 

@@ -225,3 +225,16 @@ fn the_compiled_case_reads_back_with_nested_requests() {
         compiled.text
     );
 }
+
+#[test]
+fn a_branch_serializes_as_its_requests_alone() {
+    let branch = Branch::new(&[fresh(), code(1)]);
+    let json = serde_json::to_string(&branch).unwrap_or_default();
+    assert_eq!(
+        json,
+        r#"[{"Login":{"otc":"Fresh","node":0}},{"Provision":{"code":"Latest","node":1}}]"#
+    );
+    let back: Branch = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(back, branch);
+    assert_eq!(back.ops().len(), 2);
+}

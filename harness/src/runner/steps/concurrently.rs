@@ -253,3 +253,47 @@ fn prepare(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::step::Step;
+
+    fn step(text: &str) -> Result<Step, String> {
+        let table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        Step::from_table(table)
+    }
+
+    const LEFT: &str = r#"left = [{ provision = "${c}", node = 1, save = "d" }]"#;
+
+    #[test]
+    fn a_step_reads_with_nested_requests() {
+        let ok = step(&format!(
+            "do = \"concurrently\"\nuser = \"u\"\n{LEFT}\nright = [{{ login = \"s\", index = 2 }}]\nallowed = [[\"PASS\", \"PASS\"]]"
+        ));
+        let ok = ok.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(ok.name(), "concurrently");
+        assert_eq!(ok.nodes(), vec![1, 1]);
+    }
+
+    #[test]
+    fn load_checks_refuse_what_cannot_run() {
+        let cases = [
+            // a request of two kinds
+            r#"right = [{ login = "s", index = 2, strings = "x" }]
+allowed = [["PASS", "PASS"]]"#,
+            // a login without an index
+            r#"right = [{ login = "s" }]
+allowed = [["PASS", "PASS"]]"#,
+            // an empty branch
+            r#"right = []
+allowed = [["PASS"]]"#,
+            // a vector of the wrong length
+            r#"right = [{ strings = "${d}" }]
+allowed = [["PASS"]]"#,
+        ];
+        for rest in cases {
+            let text = format!("do = \"concurrently\"\nuser = \"u\"\n{LEFT}\n{rest}");
+            assert!(step(&text).is_err(), "{text}");
+        }
+    }
+}
