@@ -209,6 +209,95 @@ pub enum Op {
         /// Whose.
         user: User,
     },
+    /// Two branches of one user's mobile requests at once, checked for linearizability
+    /// (no policy, clock or probe inside: those are barriers between segments).
+    Concurrent {
+        /// Whose requests.
+        user: User,
+        /// The first branch.
+        left: Branch,
+        /// The second branch.
+        right: Branch,
+    },
+}
+
+/// A mobile request of a concurrent branch; its code, device or OTC is resolved against
+/// the state before the segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum BranchOp {
+    /// A provision with a code.
+    Provision {
+        /// Which code.
+        code: CodeRef,
+        /// Node index.
+        node: u8,
+    },
+    /// A string download.
+    Strings {
+        /// Which device (the current or the previous one).
+        device: DeviceRef,
+        /// Node index.
+        node: u8,
+    },
+    /// An agent login.
+    Login {
+        /// Which OTC.
+        otc: OtcRef,
+        /// Node index.
+        node: u8,
+    },
+}
+
+/// The most requests a branch holds.
+pub const BRANCH_MAX: usize = 4;
+
+/// One to [`BRANCH_MAX`] requests in order (a fixed array, so that [`Op`] stays `Copy`;
+/// the slots past `len` hold a filler and are never read).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "Vec<BranchOp>", from = "Vec<BranchOp>")]
+pub struct Branch {
+    len: u8,
+    slots: [BranchOp; BRANCH_MAX],
+}
+
+impl Branch {
+    /// A branch of the first [`BRANCH_MAX`] of `ops`.
+    pub fn new(ops: &[BranchOp]) -> Self {
+        let filler = BranchOp::Login {
+            otc: OtcRef::Fresh,
+            node: 0,
+        };
+        let mut slots = [filler; BRANCH_MAX];
+        let n = ops.len().min(BRANCH_MAX);
+        slots[..n].copy_from_slice(&ops[..n]);
+        Self {
+            len: u8::try_from(n).unwrap_or(0),
+            slots,
+        }
+    }
+
+    /// Its requests, in order.
+    pub fn ops(&self) -> &[BranchOp] {
+        &self.slots[..usize::from(self.len).min(BRANCH_MAX)]
+    }
+}
+
+impl From<Branch> for Vec<BranchOp> {
+    fn from(branch: Branch) -> Self {
+        branch.ops().to_vec()
+    }
+}
+
+impl From<Vec<BranchOp>> for Branch {
+    fn from(ops: Vec<BranchOp>) -> Self {
+        Branch::new(&ops)
+    }
+}
+
+impl std::fmt::Debug for Branch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.ops()).finish()
+    }
 }
 
 /// A history: the cluster it starts with, then the operations.
@@ -273,7 +362,39 @@ fn op() -> impl Strategy<Value = Op> {
         1 => validity.prop_map(Op::SetValidity),
         2 => setting().prop_map(Op::SetPolicy),
         1 => probe(),
+        1 => concurrent(),
     ]
+}
+
+/// A concurrent segment of `u` or `v`: two branches of one to four mobile requests, each
+/// shrinking toward fewer and simpler requests.
+fn concurrent() -> impl Strategy<Value = Op> {
+    let request = prop_oneof![
+        3 => (
+            prop_oneof![3 => Just(CodeRef::Latest), 1 => Just(CodeRef::Stale)],
+            node()
+        )
+            .prop_map(|(code, node)| BranchOp::Provision { code, node }),
+        2 => (
+            prop_oneof![3 => Just(DeviceRef::Current), 1 => Just(DeviceRef::Previous)],
+            node()
+        )
+            .prop_map(|(device, node)| BranchOp::Strings { device, node }),
+        3 => (
+            prop_oneof![3 => Just(OtcRef::Fresh), 1 => Just(OtcRef::Reused), 1 => Just(OtcRef::Old)],
+            node()
+        )
+            .prop_map(|(otc, node)| BranchOp::Login { otc, node }),
+    ];
+    let branch = || {
+        proptest::collection::vec(request.clone(), 1..=BRANCH_MAX).prop_map(|ops| Branch::new(&ops))
+    };
+    (
+        prop_oneof![2 => Just(User::U), 1 => Just(User::V)],
+        branch(),
+        branch(),
+    )
+        .prop_map(|(user, left, right)| Op::Concurrent { user, left, right })
 }
 
 /// The operations that look at one thing once: a Site ID lookup, a QR image, an unknown

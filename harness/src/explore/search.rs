@@ -216,10 +216,13 @@ async fn shrink(
     report: &mut ExploreReport,
 ) -> (History, Mismatch) {
     let deadline = Instant::now() + options.max_shrink_time;
+    // The value tree gets two thirds of the time; the last pass keeps the rest, so a
+    // finding whose failing runs are slow (a syslog line awaited) still gets it.
+    let tree_deadline = Instant::now() + options.max_shrink_time * 2 / 3;
     let kind = best_mismatch.kind.clone();
     let mut more = tree.simplify();
     while more {
-        if Instant::now() >= deadline
+        if Instant::now() >= tree_deadline
             || *options.interrupt.borrow()
             || report.numbers.requests >= options.request_budget
         {
@@ -247,29 +250,34 @@ async fn shrink(
     }
     best.ops.truncate(best_mismatch.op + 1);
     // The value tree deletes each operation once, early, while later ones may still
-    // need it; a last pass tries each deletion again, from the deciding operation back.
-    let mut i = best.ops.len();
-    while i > 0 {
-        i -= 1;
-        if Instant::now() >= deadline
-            || *options.interrupt.borrow()
-            || report.numbers.requests >= options.request_budget
-        {
-            break;
+    // need it; a last pass tries the deletions again, from the deciding operation back:
+    // runs of operations first (half the history, a quarter, …), then each one.
+    let mut size = best.ops.len() / 2;
+    while size > 0 {
+        let mut end = best.ops.len().saturating_sub(1);
+        while end > 0 {
+            if Instant::now() >= deadline
+                || *options.interrupt.borrow()
+                || report.numbers.requests >= options.request_budget
+            {
+                return (drop_silent_ops(best), best_mismatch);
+            }
+            let start = end.saturating_sub(size);
+            let mut candidate = best.clone();
+            candidate.ops.drain(start..end);
+            let Ok((_, seen)) = run_history(target, client, &candidate, 0).await else {
+                return (drop_silent_ops(best), best_mismatch);
+            };
+            report.count_requests(&seen);
+            report.numbers.shrink_runs += 1;
+            if let Some(m) = seen.mismatch.filter(|m| m.kind == kind) {
+                candidate.ops.truncate(m.op + 1);
+                best = candidate;
+                best_mismatch = m;
+            }
+            end = start.min(best.ops.len().saturating_sub(1));
         }
-        let mut candidate = best.clone();
-        candidate.ops.remove(i);
-        let Ok((_, seen)) = run_history(target, client, &candidate, 0).await else {
-            break;
-        };
-        report.count_requests(&seen);
-        report.numbers.shrink_runs += 1;
-        if let Some(m) = seen.mismatch.filter(|m| m.kind == kind) {
-            candidate.ops.truncate(m.op + 1);
-            best = candidate;
-            best_mismatch = m;
-            i = i.min(best.ops.len());
-        }
+        size /= 2;
     }
     (drop_silent_ops(best), best_mismatch)
 }

@@ -10,6 +10,9 @@
 //! `redeem`, downloads and logins in `strings`, and probes that look at one thing once
 //! (Site ID, QR, syslog, codes judged together) in `probes`.
 
+mod concurrent;
+#[cfg(test)]
+mod concurrent_tests;
 mod policy;
 mod probes;
 mod redeem;
@@ -85,6 +88,9 @@ pub struct Model {
     pub uses_unknown: bool,
     /// Whether codes may go to the string transport (the users then get one).
     pub uses_string_transport: bool,
+    /// Users whose state a concurrent segment left open: none of their later operations
+    /// is planned.
+    unknown: BTreeSet<User>,
     next_var: usize,
 }
 
@@ -128,6 +134,7 @@ impl Model {
             used_users: BTreeSet::new(),
             uses_unknown: false,
             uses_string_transport: false,
+            unknown: BTreeSet::new(),
             next_var: 0,
         }
     }
@@ -153,6 +160,9 @@ impl Model {
     /// The steps of operation `index`, with what the rules require of each.
     pub fn apply(&mut self, index: usize, op: &Op) -> Vec<Planned> {
         let mut out = Plan::new(index);
+        if concurrent::actor(op).is_some_and(|u| self.unknown.contains(&u)) {
+            return out.steps;
+        }
         match *op {
             Op::Reprovision { user, node } => self.reprovision(&mut out, user, node, true),
             Op::SelfService { user, node } => {
@@ -246,6 +256,9 @@ impl Model {
             Op::LoginUnknown { node } => self.login_unknown(&mut out, node),
             Op::ReadSyslog => self.read_syslog(&mut out),
             Op::CheckCodes { user } => self.check_codes(&mut out, user),
+            Op::Concurrent { user, left, right } => {
+                self.concurrent(&mut out, user, left.ops(), right.ops());
+            }
         }
         self.note_last_line(&out.steps);
         out.steps

@@ -9,7 +9,7 @@ use crate::rules::rule_id;
 
 impl Model {
     /// What presenting code variable `var` of `user` at `node` meets.
-    fn judge_code(&self, user: User, var: &str, node: u16) -> Verdict {
+    pub(super) fn judge_code(&self, user: User, var: &str, node: u16) -> Verdict {
         let store = self.store(node);
         let own = self
             .users
@@ -37,7 +37,7 @@ impl Model {
         }
     }
 
-    fn code_text(&self, user: User, code: CodeRef) -> Option<(String, Option<String>)> {
+    pub(super) fn code_text(&self, user: User, code: CodeRef) -> Option<(String, Option<String>)> {
         let issued = |u: User| {
             self.users
                 .get(&u)
@@ -57,14 +57,14 @@ impl Model {
     }
 
     /// SS-1: any provision request that reaches the server ends the user's strings.
-    fn invalidate_strings(&mut self, user: User) {
+    pub(super) fn invalidate_strings(&mut self, user: User) {
         for set in &mut self.user(user).sets {
             set.dead.get_or_insert(rule_id!("SS-1"));
         }
     }
 
     /// PC-6: a failed attempt consumes the user's pending code at that store.
-    fn discard(&mut self, user: User, store: usize) {
+    pub(super) fn discard(&mut self, user: User, store: usize) {
         if let Some(var) = self.user(user).pending.remove(&store)
             && let Some(code) = self.codes.get_mut(&var)
         {
@@ -73,7 +73,7 @@ impl Model {
     }
 
     /// A successful provision: the code consumed (PC-5), a new device (DEV-1).
-    fn consume(&mut self, user: User, var: &str, device: Option<(String, u16)>) {
+    pub(super) fn consume(&mut self, user: User, var: &str, device: Option<(String, u16)>) {
         if let Some(code) = self.codes.get_mut(var) {
             code.killed.get_or_insert(rule_id!("PC-5"));
             let store = code.store;

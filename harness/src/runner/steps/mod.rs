@@ -145,6 +145,7 @@ actions! {
     get => Get,
     raw => Raw,
     concurrent_provision => ConcurrentProvision,
+    concurrently => Concurrently,
     // checks on captured values
     check_strings => CheckStrings,
     check_policies_shape => CheckPoliciesShape,
