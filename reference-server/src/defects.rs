@@ -438,7 +438,7 @@ mod tests {
     fn names_are_unique_and_rules_are_judged_server_rules() {
         let names: BTreeSet<_> = ALL_DEFECTS.iter().map(|d| d.name()).collect();
         assert_eq!(names.len(), ALL_DEFECTS.len());
-        assert_eq!(ALL_DEFECTS.len(), 46);
+        assert_eq!(ALL_DEFECTS.len(), 47);
         for d in ALL_DEFECTS {
             assert_eq!(d.info().defect, *d);
             if let Some(rule) = d.rule() {
