@@ -310,14 +310,14 @@ async fn codes_whose_mail_never_arrives_are_counted_apart_from_errors() {
         .map(|n| format!("{n},3759,{n}@pool.test"))
         .collect();
     std::fs::write(&pool, lines.join("\n")).unwrap();
-    let out = load(
-        &dir,
-        &real,
-        &[
+    let pool_path = pool.to_str().unwrap();
+    // One iteration per user from the pool, a 1 s wait for the mail, and `extra`.
+    let run = |extra: &[&str]| {
+        let mut args = vec![
             "--admin-secret",
             SECRET,
             "--user-pool",
-            pool.to_str().unwrap(),
+            pool_path,
             "--delivery-wait",
             "1",
             "--persona",
@@ -328,8 +328,11 @@ async fn codes_whose_mail_never_arrives_are_counted_apart_from_errors() {
             "10",
             "--iterations",
             "1",
-        ],
-    );
+        ];
+        args.extend_from_slice(extra);
+        load(&dir, &real, &args)
+    };
+    let out = run(&[]);
     let s = summary_of(&dir);
     let p = &s["protocol"];
     assert_eq!(p["codes_not_arrived"], 2, "{}", text(&out));
@@ -353,28 +356,7 @@ async fn codes_whose_mail_never_arrives_are_counted_apart_from_errors() {
         "{}",
         text(&out)
     );
-    let limited = load(
-        &dir,
-        &real,
-        &[
-            "--admin-secret",
-            SECRET,
-            "--user-pool",
-            pool.to_str().unwrap(),
-            "--delivery-wait",
-            "1",
-            "--max-codes-not-arrived",
-            "1",
-            "--persona",
-            "provision-storm",
-            "--users",
-            "2",
-            "--increase-rate",
-            "10",
-            "--iterations",
-            "1",
-        ],
-    );
+    let limited = run(&["--max-codes-not-arrived", "1"]);
     assert_eq!(limited.status.code(), Some(1), "{}", text(&limited));
     assert!(
         String::from_utf8_lossy(&limited.stdout)
