@@ -208,12 +208,12 @@ impl<'a> CaseRun<'a> {
         }
         // Where the steps' own log lines begin, for a case that asks whether each was
         // expected (setting up users may log lines of its own).
-        if self
-            .case
-            .steps
-            .iter()
-            .any(|s| s.action.name() == "expect_log_explained")
-            && let Some(backstage) = &self.env.backstage
+        if self.case.steps.iter().any(|s| {
+            matches!(
+                s.action,
+                crate::runner::steps::Action::ExpectLogExplained(_)
+            )
+        }) && let Some(backstage) = &self.env.backstage
         {
             match backstage.log_position().await {
                 Ok(mark) => self.steps_log_start = mark,
