@@ -9,7 +9,7 @@ use super::common::{backstage_failed, judge};
 use swivel_reference_server::domain::log::texts;
 
 use crate::report::TranscriptEntry;
-use crate::sut::backstage::LogEntry;
+use crate::sut::backstage::{LogEntry, LogWanted};
 use crate::runner::case::{CaseRun, StepResult};
 use crate::scenario::Capability;
 use crate::scenario::step::{Shared, Step};
@@ -76,10 +76,12 @@ impl StepAction for ExpectLog {
                     e.text == text
                 }
         };
-        // Where the log arrives late (syslog), wait for the line that is due; for a line
-        // that must be absent, listen until it would have come.
-        let wanted: Option<&(dyn Fn(&LogEntry) -> bool + Send + Sync)> =
-            if self.absent { None } else { Some(&matches) };
+        // Where the log arrives late (syslog), wait for the `count` lines that are due;
+        // for a line that must be absent, listen until it would have come.
+        let wanted = (!self.absent).then_some(LogWanted {
+            matches: &matches,
+            count: self.count,
+        });
         let entries = run
             .backstage(step)?
             .log_since(run.log_mark, wanted)

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use serde_json::{Value, json};
 
 use super::{
-    Backstage, BackstageError, BoxFuture, CreatedUser, LogEntry, NewTransport, NewUser,
+    Backstage, BackstageError, BoxFuture, CreatedUser, LogEntry, LogWanted, NewTransport, NewUser,
     OutboxMessage,
 };
 use crate::control::{ControlClient, ControlError};
@@ -103,7 +103,7 @@ impl Backstage for ControlBackstage {
     fn log_since<'a>(
         &'a self,
         since: u64,
-        _wanted: Option<&'a (dyn Fn(&LogEntry) -> bool + Send + Sync)>,
+        _wanted: Option<LogWanted<'a>>,
     ) -> BoxFuture<'a, Result<Vec<LogEntry>, BackstageError>> {
         Box::pin(async move {
             self.client

@@ -17,6 +17,16 @@ use serde_json::Value;
 
 pub use crate::control::{LogEntry, OutboxMessage};
 
+/// The log lines a reader waits for where the log arrives late (syslog): `count` lines
+/// for which `matches` holds.
+#[derive(Clone, Copy)]
+pub struct LogWanted<'a> {
+    /// Which lines count.
+    pub matches: &'a (dyn Fn(&LogEntry) -> bool + Send + Sync),
+    /// How many of them are due (at least 1).
+    pub count: usize,
+}
+
 /// A boxed future, so [`Backstage`] can be used as a trait object.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -142,12 +152,12 @@ pub trait Backstage: Send + Sync {
     /// The position of the newest log entry: later reads see only what follows it.
     fn log_position(&self) -> BoxFuture<'_, Result<u64, BackstageError>>;
 
-    /// Log entries after `since`, once one satisfies `wanted` or the delivery wait has
-    /// passed (`None`: after the settle time).
+    /// Log entries after `since`, once `wanted.count` of them satisfy `wanted.matches`
+    /// or the delivery wait has passed (`None`: after the settle time).
     fn log_since<'a>(
         &'a self,
         since: u64,
-        wanted: Option<&'a (dyn Fn(&LogEntry) -> bool + Send + Sync)>,
+        wanted: Option<LogWanted<'a>>,
     ) -> BoxFuture<'a, Result<Vec<LogEntry>, BackstageError>>;
 
     /// The server's policies (the control API's JSON shape).

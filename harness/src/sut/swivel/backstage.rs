@@ -5,6 +5,7 @@
 //! due (up to the delivery wait) or listen for the settle time before saying "none".
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -15,7 +16,7 @@ use crate::sinks::WaitError;
 use crate::sinks::mail::ReceivedMail;
 use crate::sinks::syslog::SyslogEntry;
 use crate::sut::backstage::{
-    Backstage, BackstageError, BoxFuture, CreatedUser, LogEntry, NewTransport, NewUser,
+    Backstage, BackstageError, BoxFuture, CreatedUser, LogEntry, LogWanted, NewTransport, NewUser,
     OutboxMessage, policy_difference,
 };
 
@@ -290,7 +291,7 @@ impl Backstage for SwivelBackstage {
     fn log_since<'a>(
         &'a self,
         since: u64,
-        wanted: Option<&'a (dyn Fn(&LogEntry) -> bool + Send + Sync)>,
+        wanted: Option<LogWanted<'a>>,
     ) -> BoxFuture<'a, Result<Vec<LogEntry>, BackstageError>> {
         Box::pin(async move {
             let Some(syslog) = &self.spec.syslog else {
@@ -299,10 +300,15 @@ impl Backstage for SwivelBackstage {
             let delivery = self.spec.delivery;
             match wanted {
                 Some(wanted) => {
-                    // Ends at the first match or the delivery wait; either way the
-                    // entries are read below.
+                    // `wait_for` asks about each entry once, in order, so counting the
+                    // matches it has seen ends the wait at the `count`-th (lines of one
+                    // request may arrive apart). Either way the entries are read below.
+                    let seen = AtomicUsize::new(0);
                     let _ = syslog
-                        .wait_for(since, delivery.arrive, |e| wanted(&self.log_entry(e)))
+                        .wait_for(since, delivery.arrive, |e| {
+                            (wanted.matches)(&self.log_entry(e))
+                                && seen.fetch_add(1, Ordering::Relaxed) + 1 >= wanted.count
+                        })
                         .await;
                 }
                 None => tokio::time::sleep(delivery.settle).await,
@@ -360,5 +366,77 @@ impl Backstage for SwivelBackstage {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::emulator::{ClientOptions, MobileClient};
+    use crate::profile::WireProfile;
+    use crate::sinks::syslog::{SyslogConfig, SyslogSink};
+    use crate::sut::backstage::Delivery;
+    use crate::sut::swivel::SwivelConfig;
+
+    fn sys1(text: &str) -> String {
+        format!("<134>Dec  1 19:59:06 127.0.0.1 PINsafe[main]: INFO - {text}")
+    }
+
+    /// A `count = 2` check on the syslog waits for the second line even when it comes
+    /// later than the first, instead of reading the log at the first.
+    #[tokio::test]
+    async fn a_wait_for_two_lines_ends_at_the_second() {
+        let sink = Arc::new(SyslogSink::bind(SyslogConfig::loopback()).await.unwrap());
+        let profile = Arc::new(WireProfile::default_profile());
+        let client = MobileClient::new(profile.clone(), ClientOptions::default()).unwrap();
+        let spec = Arc::new(SwivelSpec::new(SwivelConfig {
+            nodes: vec!["http://127.0.0.1:9/pinsafe".into()],
+            site_id: "S".into(),
+            agent_secret: "s".into(),
+            session_sharing: None,
+            policies: json!({}),
+            admin: None,
+            pool: None,
+            strings_transport: None,
+            mail: None,
+            syslog: Some(sink.clone()),
+            max_wait: Duration::from_secs(30),
+            delivery: Delivery {
+                arrive: Duration::from_secs(10),
+                settle: Duration::from_millis(10),
+            },
+            profile,
+            client,
+            run_tag: "t".into(),
+        }));
+        let backstage = SwivelBackstage::new(spec);
+        let since = backstage.log_position().await.unwrap();
+        let to = sink.udp_addr().unwrap();
+        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        udp.send_to(sys1("line").as_bytes(), to).await.unwrap();
+        udp.send_to(sys1("other").as_bytes(), to).await.unwrap();
+        let later = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            udp.send_to(sys1("line").as_bytes(), to).await.unwrap();
+        });
+        let matches = |e: &LogEntry| e.text == "line";
+        let started = Instant::now();
+        let entries = backstage
+            .log_since(
+                since,
+                Some(LogWanted {
+                    matches: &matches,
+                    count: 2,
+                }),
+            )
+            .await
+            .unwrap();
+        later.await.unwrap();
+        let found = entries.iter().filter(|e| e.text == "line").count();
+        assert_eq!(found, 2, "{entries:?}");
+        // It ended at the second line, not at the delivery wait.
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 }
