@@ -28,6 +28,7 @@
 pub mod capture;
 pub mod certify;
 pub mod codec;
+pub mod combine;
 pub mod compare;
 pub mod control;
 pub mod emulator;

@@ -24,7 +24,9 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use real_server::{BIN, COVERAGE_TARGET_FILE, Real, start_real, start_real_with, text};
+use real_server::{
+    BIN, COMPLEMENT_TARGET_FILE, COVERAGE_TARGET_FILE, Real, start_real, start_real_with, text,
+};
 use serde_json::Value;
 
 const SECRET: &str = "swivel-target-test-secret";
@@ -153,6 +155,135 @@ fn a_real_cluster_in_the_coverage_setting_opens_the_cluster_and_url_cases() {
             .unwrap();
         assert_eq!(case["verdict"], "PASS", "{id}: {case}");
     }
+    combine_with_the_complement(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn combine(args: &[&str]) -> Output {
+    let mut all = vec!["report", "combine"];
+    all.extend_from_slice(args);
+    Command::new(BIN).args(&all).output().unwrap()
+}
+
+/// The coverage setting's run (in `coverage_dir`) combined with a run against the
+/// complementary configuration: together they judge at least 80% of the catalogue, and
+/// the combined report keeps a FAIL of either and refuses runs it cannot join.
+fn combine_with_the_complement(coverage_dir: &Path) {
+    let dir = scratch("complement");
+    let real = start_real_with(&dir, SECRET, None, COMPLEMENT_TARGET_FILE, 2, false);
+    let (judged, total) = faithful_run(&dir, real);
+    // The sharing-off cluster, code as security string, Provision URL, upper-case
+    // strings, numeric codes, self-provisioning refused and device information logged.
+    assert!(judged >= 40, "only {judged} of {total} judged");
+    let r = report(&dir);
+    for id in [
+        "cluster-no-sharing-other-node-refused",
+        "delivery-code-as-security-string",
+        "delivery-provision-url",
+        "format-string-type-upper",
+        "format-codes-numeric-by-policy",
+        "self-service-refused-by-default",
+        "self-service-device-info-logged",
+    ] {
+        let case = r["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap();
+        assert_eq!(case["verdict"], "PASS", "{id}: {case}");
+    }
+
+    let cover = coverage_dir.join("reports/latest");
+    let other = dir.join("reports/latest");
+    let labelled = |label: &str, path: &Path| format!("{label}={}", path.display());
+    let (a, b) = (labelled("coverage", &cover), labelled("complement", &other));
+    let out_dir = dir.join("combined");
+    let out = combine(&[&a, &b, "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    let combined: Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("report.json")).unwrap()).unwrap();
+    let cases = combined["cases"].as_array().unwrap();
+    let judged = cases
+        .iter()
+        .filter(|c| c["verdict"] != "SKIPPED" && c["verdict"] != "NOT-RUN")
+        .count();
+    assert_eq!(cases.len(), total);
+    assert!(
+        judged * 100 >= cases.len() * 80,
+        "combined: only {judged} of {} judged",
+        cases.len()
+    );
+    assert!(
+        stdout.contains(&format!("combined: judged {judged} of {total} cases")),
+        "{stdout}"
+    );
+    for c in cases {
+        let v = c["verdict"].as_str().unwrap();
+        assert!(matches!(v, "PASS" | "INFO" | "SKIPPED"), "{}: {v}", c["id"]);
+        if v == "SKIPPED" {
+            // Judged nowhere: the reason gives each configuration's.
+            let why = c["reason"].as_str().unwrap();
+            assert!(
+                why.starts_with("judged in no configuration: coverage: SKIPPED (")
+                    && why.contains("; complement: SKIPPED ("),
+                "{}: {why}",
+                c["id"]
+            );
+        } else {
+            assert!(c["configuration"].is_string(), "{c}");
+        }
+    }
+    for f in ["report.md", "report.html", "junit.xml"] {
+        let body = std::fs::read_to_string(out_dir.join(f)).unwrap();
+        assert!(body.contains("complement"), "{f} names the configurations");
+    }
+
+    // A FAIL in either configuration is the combined verdict: exit 1, named.
+    let mut failed: Value =
+        serde_json::from_slice(&std::fs::read(other.join("report.json")).unwrap()).unwrap();
+    failed["run_id"] = "complement-with-a-fail".into();
+    let case = failed["cases"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["id"] == "delivery-provision-url")
+        .unwrap();
+    case["verdict"] = "FAIL".into();
+    case["reason"] = "the message held no Provision URL".into();
+    let failed_path = dir.join("failed.json");
+    std::fs::write(&failed_path, failed.to_string()).unwrap();
+    let out = combine(&[
+        &a,
+        &labelled("complement", &failed_path),
+        "--out",
+        dir.join("combined-fail").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("FAIL delivery-provision-url [URL-1] in configuration complement"),
+        "{}",
+        text(&out)
+    );
+
+    // Runs it cannot join: the same run twice, a run of another profile.
+    let out = combine(&[&a, &labelled("again", &cover)]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("is given twice"), "{}", text(&out));
+    let mut foreign = failed.clone();
+    foreign["run_id"] = "foreign".into();
+    foreign["profile"]["name"] = "agentxml-3.6".into();
+    let foreign_path = dir.join("foreign.json");
+    std::fs::write(&foreign_path, foreign.to_string()).unwrap();
+    let out = combine(&[&a, foreign_path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("the wire profile differs"),
+        "{}",
+        text(&out)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

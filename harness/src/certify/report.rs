@@ -138,5 +138,6 @@ pub fn run_report(session: &Session, started_at: &str, app_defects: &[String]) -
         rules,
         cases,
         waiver_problems: Vec::new(),
+        configurations: Vec::new(),
     }
 }

@@ -2,16 +2,21 @@
 //! logs of several load shards (see `load_test/merge.rs`); and `report compare BASELINE
 //! NEW`: what changed between two saved runs, load runs held to gates (see `compare/`).
 //! Compare exits 0 when the gates held (load) or no case turned FAIL (conformance), 1
-//! otherwise, 2 when a run cannot be read.
+//! otherwise, 2 when a run cannot be read. `report combine RUN...`: one conformance
+//! report from runs against differently configured servers (see `combine.rs`), with the
+//! exit code of a run.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use swivel_harness::combine;
 use swivel_harness::compare::{self, Gates};
 use swivel_harness::load_test::merge::merge_with_samples;
 use swivel_harness::load_test::report::write_atomic;
 use swivel_harness::load_test::samples::SAMPLES_FILE;
+use swivel_harness::report::ReportWriter;
+use swivel_harness::verdict::Verdict;
 
 /// `report` subcommands.
 #[derive(Debug, Subcommand)]
@@ -20,6 +25,22 @@ pub enum ReportCommand {
     Merge(MergeArgs),
     /// Compare two saved runs of the same kind: load runs (gated) or conformance runs.
     Compare(CompareArgs),
+    /// One conformance report from runs against differently configured servers: each
+    /// case from the runs that judged it.
+    Combine(CombineArgs),
+}
+
+/// Options of `report combine`.
+#[derive(Debug, Args)]
+pub struct CombineArgs {
+    /// Conformance runs (a run directory or its report.json), each optionally labelled
+    /// `LABEL=PATH`, e.g. `cluster=reports/20261202T050000Z-1a2b`.
+    #[arg(required = true, num_args = 2..)]
+    runs: Vec<String>,
+    /// Where to write report.json, report.md, report.html and junit.xml (default:
+    /// `reports/combined-<run id>`).
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 /// Options of `report merge`.
@@ -117,6 +138,7 @@ pub fn run(command: &ReportCommand) -> anyhow::Result<u8> {
             super::say(&markdown);
             Ok(super::EXIT_OK)
         }
+        ReportCommand::Combine(args) => combine_runs(args),
         ReportCommand::Compare(args) => {
             let gates = Gates {
                 max_p99_regression_pct: args.max_p99_regression,
@@ -148,6 +170,55 @@ pub fn run(command: &ReportCommand) -> anyhow::Result<u8> {
             })
         }
     }
+}
+
+/// `report combine`: reads the runs, writes the combined report, prints what each
+/// configuration judged; exits as a run with the combined verdicts would.
+fn combine_runs(args: &CombineArgs) -> anyhow::Result<u8> {
+    let configs = args
+        .runs
+        .iter()
+        .map(|arg| combine::open(arg))
+        .collect::<Result<Vec<_>, _>>()?;
+    let report = combine::combine(&configs)?;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(format!("combined-{}", report.run_id)));
+    ReportWriter::in_dir(&dir)?.write_files(&report)?;
+    let s = &report.summary;
+    let judged = s.total - s.skipped - s.not_run;
+    let mut out = String::new();
+    for c in &report.configurations {
+        out.push_str(&format!(
+            "{}: run {}, judged {} of {}, {} taken from it\n",
+            c.label, c.run_id, c.judged, c.total, c.chosen
+        ));
+    }
+    out.push_str(&format!(
+        "combined: judged {judged} of {} cases ({:.0}%): PASS {}, NON-STRICT {}, FAIL {}, INFO {}, INCONCLUSIVE {}, SKIPPED {}, NOT-RUN {}\n",
+        s.total,
+        if s.total == 0 { 0.0 } else { 100.0 * judged as f64 / s.total as f64 },
+        s.pass,
+        s.non_strict,
+        s.fail,
+        s.info,
+        s.inconclusive,
+        s.skipped,
+        s.not_run
+    ));
+    for c in report.cases.iter().filter(|c| c.verdict == Verdict::Fail) {
+        out.push_str(&format!(
+            "FAIL {} [{}] in configuration {}: {}\n",
+            c.id,
+            c.rules.join(", "),
+            c.configuration.as_deref().unwrap_or("?"),
+            c.reason.as_deref().unwrap_or("")
+        ));
+    }
+    out.push_str(&format!("reports: {}", dir.display()));
+    super::say(&out);
+    Ok(s.exit_code)
 }
 
 #[cfg(test)]

@@ -217,6 +217,33 @@ fn target(o: &mut String, r: &RunReport) -> std::fmt::Result {
             escape_html(&l.summary())
         )?;
     }
+    writeln!(o, "</table>\n</section>")?;
+    configurations(o, r)
+}
+
+/// A combined report's runs, one row per configuration of the server.
+fn configurations(o: &mut String, r: &RunReport) -> std::fmt::Result {
+    if r.configurations.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        o,
+        "<section>\n<h2>Configurations</h2>\n<p>Combined from {} runs against differently configured servers; each case comes from the runs that judged it (the worst verdict), and a case judged in none stays SKIPPED.</p>\n<table>\n<tr><th>Configuration</th><th>Run</th><th>Nodes</th><th>Capabilities</th><th>Judged</th><th>Cases taken from it</th></tr>",
+        r.configurations.len()
+    )?;
+    for c in &r.configurations {
+        writeln!(
+            o,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} of {}</td><td>{}</td></tr>",
+            escape_html(&c.label),
+            escape_html(&c.run_id),
+            list_html(&c.target.nodes),
+            escape_html(&text::joined(&c.target.capabilities)),
+            c.judged,
+            c.total,
+            c.chosen
+        )?;
+    }
     writeln!(o, "</table>\n</section>")
 }
 

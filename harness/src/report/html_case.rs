@@ -40,13 +40,14 @@ pub(crate) fn case_section(o: &mut String, c: &CaseReport) -> std::fmt::Result {
         ("Rules", &text::joined(&c.rules)),
         ("Level", &c.level.to_string()),
         ("Tags", &tags),
+        ("Configuration", c.configuration.as_deref().unwrap_or("")),
         ("Reason", c.reason.as_deref().unwrap_or("")),
         ("Requirement", &c.requirement),
         ("Expected", &c.expected),
         ("Actual", &c.actual),
     ];
     for (k, v) in rows {
-        if k == "Reason" && v.is_empty() {
+        if matches!(k, "Reason" | "Configuration") && v.is_empty() {
             continue;
         }
         writeln!(o, "<dt>{k}</dt><dd>{}</dd>", escape_html(v))?;

@@ -116,6 +116,16 @@ fn write_report(w: &mut W, report: &RunReport) -> io::Result<()> {
                 .map(|r| format!("rule:{}", r.id))
                 .collect();
             let mut props = run_props.clone();
+            // A combined report: which runs (configurations) it was made from.
+            props.extend(report.configurations.iter().map(|c| {
+                (
+                    "configuration",
+                    format!(
+                        "{}: run {}, judged {} of {}",
+                        c.label, c.run_id, c.judged, c.total
+                    ),
+                )
+            }));
             props.extend(
                 report
                     .rules
@@ -147,16 +157,17 @@ fn write_case(w: &mut W, case: &CaseReport) -> io::Result<()> {
         ("time", text::secs(case.duration_ms)),
     ];
     element(w, "testcase", &attrs, |w| {
-        properties(
-            w,
-            &[
-                ("rules", case.rules.join(",")),
-                ("level", case.level.to_string()),
-                ("verdict", case.verdict.to_string()),
-                ("tags", case.tags.join(",")),
-                ("attempts", case.attempts.to_string()),
-            ],
-        )?;
+        let mut props = vec![
+            ("rules", case.rules.join(",")),
+            ("level", case.level.to_string()),
+            ("verdict", case.verdict.to_string()),
+            ("tags", case.tags.join(",")),
+            ("attempts", case.attempts.to_string()),
+        ];
+        if let Some(config) = &case.configuration {
+            props.push(("configuration", config.clone()));
+        }
+        properties(w, &props)?;
         let reason = case.reason.clone();
         let message = |v: Verdict| {
             reason

@@ -22,6 +22,7 @@ fn write_all(o: &mut String, r: &RunReport) -> std::fmt::Result {
     writeln!(o, "# Swivel conformance report {}\n", inline(&r.run_id))?;
     summary(o, r)?;
     target(o, r)?;
+    configurations(o, r)?;
     if !r.waiver_problems.is_empty() {
         writeln!(
             o,
@@ -155,6 +156,36 @@ fn target(o: &mut String, r: &RunReport) -> std::fmt::Result {
         chosen.join("; ")
     };
     writeln!(o, "- Selection: {}\n", inline(&chosen))
+}
+
+/// A combined report's runs, one row per configuration of the server.
+fn configurations(o: &mut String, r: &RunReport) -> std::fmt::Result {
+    if r.configurations.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        o,
+        "## Configurations\n\nCombined from {} runs against differently configured servers; each case comes from the runs that judged it (the worst verdict), and a case judged in none stays SKIPPED.\n",
+        r.configurations.len()
+    )?;
+    writeln!(
+        o,
+        "| Configuration | Run | Nodes | Capabilities | Judged | Cases taken from it |\n|---|---|---|---|---:|---:|"
+    )?;
+    for c in &r.configurations {
+        writeln!(
+            o,
+            "| {} | {} | {} | {} | {} of {} | {} |",
+            inline(&c.label),
+            inline(&c.run_id),
+            inline(&text::joined(&c.target.nodes)),
+            inline(&text::joined(&c.target.capabilities)),
+            c.judged,
+            c.total,
+            c.chosen
+        )?;
+    }
+    writeln!(o)
 }
 
 fn problems(o: &mut String, r: &RunReport) -> std::fmt::Result {

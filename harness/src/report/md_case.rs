@@ -47,6 +47,9 @@ pub(crate) fn transcript(o: &mut String, c: &CaseReport) -> std::fmt::Result {
     if !c.tags.is_empty() {
         writeln!(o, "**Tags:** {}\n", inline(&text::joined(&c.tags)))?;
     }
+    if let Some(config) = &c.configuration {
+        writeln!(o, "**Configuration:** {}\n", inline(config))?;
+    }
     if let Some(reason) = &c.reason {
         writeln!(o, "**Reason:** {}\n", inline(reason))?;
     }

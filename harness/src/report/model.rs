@@ -41,6 +41,29 @@ pub struct RunReport {
     pub cases: Vec<CaseReport>,
     /// Waivers that did not apply to any case or had expired (each fails the run).
     pub waiver_problems: Vec<String>,
+    /// For a report combined from runs against differently configured servers (`report
+    /// combine`): one entry per run, in the order given. Empty for a single run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub configurations: Vec<ConfigurationReport>,
+}
+
+/// One run a combined report was made from: a configuration of the server under test.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigurationReport {
+    /// The label cases name it by (`LABEL=RUN` on the command line, else its run id).
+    pub label: String,
+    /// The run's id.
+    pub run_id: String,
+    /// Where its report was read from.
+    pub source: String,
+    /// What it tested: nodes, capabilities, listeners.
+    pub target: TargetInfo,
+    /// Its cases that were judged (neither SKIPPED nor NOT-RUN).
+    pub judged: usize,
+    /// Its cases in all.
+    pub total: usize,
+    /// Its cases the combined report took from it.
+    pub chosen: usize,
 }
 
 /// Tool identity.
@@ -215,6 +238,9 @@ pub struct CaseReport {
     pub attempts: u32,
     /// Everything that happened, secrets redacted.
     pub transcript: Vec<TranscriptEntry>,
+    /// In a combined report: the label of the configuration this entry was taken from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration: Option<String>,
 }
 
 /// One event of a case, in order.

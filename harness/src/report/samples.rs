@@ -74,6 +74,7 @@ fn case(
         duration_ms: 0,
         attempts: 1,
         transcript,
+        configuration: None,
     }
 }
 
@@ -412,5 +413,6 @@ pub(crate) fn sample_report() -> RunReport {
             not_run_case(),
         ],
         waiver_problems: s(&["waiver for `old-case` matched no selected case"]),
+        configurations: Vec::new(),
     }
 }

@@ -109,9 +109,28 @@ impl ReportWriter {
         &self.dir
     }
 
+    /// Writes into `dir` itself (created if needed) and never points `latest` at it: for
+    /// a report made from other runs (`report combine`), which is not a run of its own.
+    pub fn in_dir(dir: &Path) -> Result<Self, ReportError> {
+        fs::create_dir_all(dir).map_err(|source| ReportError::CreateDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Ok(ReportWriter {
+            dir: dir.to_path_buf(),
+            root: dir.to_path_buf(),
+        })
+    }
+
     /// Renders `report` in all four formats, replaces each file atomically, then points
     /// `<root>/latest` at the run directory.
     pub fn write(&self, report: &RunReport) -> Result<(), ReportError> {
+        self.write_files(report)?;
+        self.point_latest()
+    }
+
+    /// Renders `report` in all four formats and replaces each file atomically.
+    pub fn write_files(&self, report: &RunReport) -> Result<(), ReportError> {
         let files = [
             ("junit.xml", render_junit(report)),
             ("report.md", render_markdown(report)),
@@ -127,8 +146,7 @@ impl ReportWriter {
         sync_dir(&self.dir).map_err(|source| ReportError::Write {
             path: self.dir.clone(),
             source,
-        })?;
-        self.point_latest()
+        })
     }
 
     #[cfg(unix)]

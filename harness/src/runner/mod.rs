@@ -91,6 +91,7 @@ fn pending_report(case: &Case, reason: &str) -> CaseReport {
         duration_ms: 0,
         attempts: 0,
         transcript: Vec::new(),
+        configuration: None,
     }
 }
 
@@ -175,6 +176,7 @@ pub async fn run(
             .map(|c| pending_report(c, "not run yet"))
             .collect(),
         waiver_problems: options.waiver_problems.clone(),
+        configurations: Vec::new(),
     };
     let mut progress = Progress::new(cases.len(), options.quiet);
     // Waived cases are settled before anything runs.

@@ -144,6 +144,32 @@ provision_message = "complete-url"
 allow_browse_strings = true
 "#;
 
+/// The coverage setting's complement (README "Combining configurations"): a two-node
+/// cluster without session sharing, Provision URLs, the code sent as a security string,
+/// upper-case strings, numeric codes, device information logged and self-provisioning
+/// off, so that it judges what the coverage setting cannot.
+pub const COMPLEMENT_TARGET_FILE: &str = r#"kind = "swivel"
+site_id = "HARNESS01"
+session_sharing = "off"
+
+[strings_transport]
+name = "SMTP-STRINGS"
+attribute = "email2"
+
+[policies.self_reset]
+provision_code_validity_secs = 10
+allow_self_provision = false
+log_device_information = true
+send_code_as_security_string = true
+provision_message = "provision-url"
+
+[policies.mobile_client]
+provision_number_numeric = true
+
+[policies.general]
+security_string_type = "upper"
+"#;
+
 /// The stand-in for a real server, its node URLs and the sink ports it sends to.
 pub struct Real {
     _server: Server,

@@ -182,6 +182,7 @@ pub fn case_report(ev: &Evidence, rule: &str, step: Option<usize>, judged: Judge
             .unwrap_or(0),
         attempts: 1,
         transcript,
+        configuration: None,
     }
 }
 

@@ -120,6 +120,7 @@ fn report(id: &str, rules: &[&str], level: Level, verdict: Verdict) -> CaseRepor
         duration_ms: 0,
         attempts: 1,
         transcript: Vec::new(),
+        configuration: None,
     }
 }
 
