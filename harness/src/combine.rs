@@ -354,6 +354,7 @@ pub fn combine(configs: &[Configuration]) -> Result<RunReport, CombineError> {
             capabilities: vec![format!("configurations:{}", configs.len())],
             defects: first.target.defects.clone(),
             listeners: Vec::new(),
+            policies: Default::default(),
         },
         profile: first.profile.clone(),
         selection: Selection {

@@ -9,7 +9,10 @@
 //!   transport it needs), the whole run under 60 s although expiry is waited for; once
 //!   as the acceptance sets it up (one node, validity 10 s, self-provisioning on), once
 //!   as the README's coverage setting (two nodes sharing sessions, Provision URLs, the
-//!   browse right);
+//!   browse right), and once as its complement;
+//! - `report combine` of the coverage setting's run and the complement's: at least 80%
+//!   of the catalogue judged, every case PASS or INFO or SKIPPED with each configuration's
+//!   reason, a FAIL of either run kept (exit 1), runs it cannot join refused (exit 2);
 //! - `codes-reusable` and `strings-survive-reprovision`: exit 1 with the FAIL of PC-5 and
 //!   SS-1.
 
@@ -240,6 +243,17 @@ fn combine_with_the_complement(coverage_dir: &Path) {
         let body = std::fs::read_to_string(out_dir.join(f)).unwrap();
         assert!(body.contains("complement"), "{f} names the configurations");
     }
+    // Each configuration is told apart by the policies its target file states.
+    let md = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
+    let row = |label: &str| {
+        md.lines()
+            .find(|l| l.starts_with(&format!("| {label} |")))
+            .unwrap_or_else(|| panic!("no configuration row {label} in report.md"))
+            .replace("\\_", "_")
+    };
+    assert!(row("coverage").contains("self_reset.provision_message = \"complete-url\""));
+    assert!(row("complement").contains("general.security_string_type = \"upper\""));
+    assert!(!row("complement").contains("provision_code_validity_secs"));
 
     // A FAIL in either configuration is the combined verdict: exit 1, named.
     let mut failed: Value =

@@ -111,6 +111,7 @@ pub fn run_report(session: &Session, started_at: &str, app_defects: &[String]) -
             nodes: vec![f.base_url(), f.untrusted_url()],
             capabilities,
             defects: app_defects.to_vec(),
+            policies: Default::default(),
             listeners: vec![
                 ListenerReport {
                     name: "app port".into(),

@@ -216,7 +216,7 @@ fn combine_runs(args: &CombineArgs) -> anyhow::Result<u8> {
             c.reason.as_deref().unwrap_or("")
         ));
     }
-    out.push_str(&format!("reports: {}", dir.display()));
+    out.push_str(&format!("reports: {}\n", dir.display()));
     super::say(&out);
     Ok(s.exit_code)
 }

@@ -208,6 +208,13 @@ fn target(o: &mut String, r: &RunReport) -> std::fmt::Result {
     for (k, v) in rows {
         writeln!(o, "<tr><th>{}</th><td>{v}</td></tr>", escape_html(k))?;
     }
+    if !t.policies.is_empty() {
+        writeln!(
+            o,
+            "<tr><th>Policies, as the target file states them</th><td>{}</td></tr>",
+            list_html(&t.policy_items())
+        )?;
+    }
     for l in &t.listeners {
         writeln!(
             o,
@@ -228,17 +235,18 @@ fn configurations(o: &mut String, r: &RunReport) -> std::fmt::Result {
     }
     writeln!(
         o,
-        "<section>\n<h2>Configurations</h2>\n<p>Combined from {} runs against differently configured servers; each case comes from the runs that judged it (the worst verdict), and a case judged in none stays SKIPPED.</p>\n<table>\n<tr><th>Configuration</th><th>Run</th><th>Nodes</th><th>Capabilities</th><th>Judged</th><th>Cases taken from it</th></tr>",
+        "<section>\n<h2>Configurations</h2>\n<p>Combined from {} runs against differently configured servers; each case comes from the runs that judged it (the worst verdict), and a case judged in none stays SKIPPED.</p>\n<table>\n<tr><th>Configuration</th><th>Run</th><th>Nodes</th><th>Capabilities</th><th>Policies that differ</th><th>Judged</th><th>Cases taken from it</th></tr>",
         r.configurations.len()
     )?;
     for c in &r.configurations {
         writeln!(
             o,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} of {}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} of {}</td><td>{}</td></tr>",
             escape_html(&c.label),
             escape_html(&c.run_id),
             list_html(&c.target.nodes),
             escape_html(&text::joined(&c.target.capabilities)),
+            list_html(&text::differing_policies(r, c)),
             c.judged,
             c.total,
             c.chosen

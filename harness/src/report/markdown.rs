@@ -111,6 +111,13 @@ fn target(o: &mut String, r: &RunReport) -> std::fmt::Result {
             inline(&l.summary())
         )?;
     }
+    if !t.policies.is_empty() {
+        list(
+            o,
+            "Policies, as the target file states them",
+            &t.policy_items(),
+        )?;
+    }
     if t.defects.is_empty() {
         writeln!(o, "- Defect switches: none")?;
     } else {
@@ -170,16 +177,17 @@ fn configurations(o: &mut String, r: &RunReport) -> std::fmt::Result {
     )?;
     writeln!(
         o,
-        "| Configuration | Run | Nodes | Capabilities | Judged | Cases taken from it |\n|---|---|---|---|---:|---:|"
+        "| Configuration | Run | Nodes | Capabilities | Policies that differ | Judged | Cases taken from it |\n|---|---|---|---|---|---:|---:|"
     )?;
     for c in &r.configurations {
         writeln!(
             o,
-            "| {} | {} | {} | {} | {} of {} | {} |",
+            "| {} | {} | {} | {} | {} | {} of {} | {} |",
             inline(&c.label),
             inline(&c.run_id),
             inline(&text::joined(&c.target.nodes)),
             inline(&text::joined(&c.target.capabilities)),
+            inline(&text::joined(&text::differing_policies(r, c))),
             c.judged,
             c.total,
             c.chosen

@@ -102,6 +102,22 @@ pub struct TargetInfo {
     /// they received, kept and refused by the run's end.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub listeners: Vec<ListenerReport>,
+    /// A real server's policies as its target file states them (the console's settings
+    /// the run was judged under), each `group.name` with its JSON value, e.g.
+    /// `self_reset.provision_code_validity_secs` = `10`. Empty for a target the harness
+    /// sets policies on itself.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub policies: std::collections::BTreeMap<String, String>,
+}
+
+impl TargetInfo {
+    /// The policies as `name = value` items.
+    pub fn policy_items(&self) -> Vec<String> {
+        self.policies
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect()
+    }
 }
 
 /// One listener of the harness and its counters.

@@ -322,6 +322,7 @@ pub(crate) fn sample_report() -> RunReport {
         status: RunStatus::Interrupted,
         target: TargetInfo {
             listeners: Vec::new(),
+            policies: Default::default(),
             kind: "external".into(),
             nodes: s(&[NODE1, "http://127.0.0.1:8081/pinsafe"]),
             capabilities: s(&[

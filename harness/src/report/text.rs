@@ -4,7 +4,9 @@
 
 use std::fmt::Write as _;
 
-use super::model::{CaseReport, RuleRow, RunStatus, Summary, TranscriptEntry};
+use super::model::{
+    CaseReport, ConfigurationReport, RuleRow, RunReport, RunStatus, Summary, TranscriptEntry,
+};
 use crate::verdict::Verdict;
 
 /// Every verdict, in the order reports list them.
@@ -205,6 +207,21 @@ pub(crate) fn longest_run(s: &str, ch: char) -> usize {
         best = best.max(cur);
     }
     best
+}
+
+/// A combined report's configuration: its policies whose value is not the same in every
+/// configuration (what sets it apart), as `name = value`.
+pub(crate) fn differing_policies(r: &RunReport, c: &ConfigurationReport) -> Vec<String> {
+    c.target
+        .policies
+        .iter()
+        .filter(|(k, v)| {
+            r.configurations
+                .iter()
+                .any(|other| other.target.policies.get(*k) != Some(*v))
+        })
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect()
 }
 
 #[cfg(test)]

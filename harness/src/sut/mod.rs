@@ -165,6 +165,7 @@ impl TargetSpec {
                 capabilities,
                 defects: defects.iter().map(|d| d.name().to_string()).collect(),
                 listeners: Vec::new(),
+                policies: Default::default(),
             },
             TargetSpec::External(spec) => TargetInfo {
                 kind: "external".into(),
@@ -172,6 +173,7 @@ impl TargetSpec {
                 capabilities,
                 defects: Vec::new(),
                 listeners: Vec::new(),
+                policies: Default::default(),
             },
             TargetSpec::Swivel(spec) => TargetInfo {
                 kind: "swivel".into(),
@@ -179,15 +181,63 @@ impl TargetSpec {
                 capabilities,
                 defects: Vec::new(),
                 listeners: spec.listeners(),
+                policies: flat_policies(&spec.policies),
             },
         }
     }
+}
+
+/// A policy document (`{"self_reset": {"allow_self_provision": true}}`) as
+/// `self_reset.allow_self_provision` → `true`, each value in its JSON spelling.
+fn flat_policies(doc: &serde_json::Value) -> std::collections::BTreeMap<String, String> {
+    fn walk(
+        prefix: &str,
+        v: &serde_json::Value,
+        out: &mut std::collections::BTreeMap<String, String>,
+    ) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    let path = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(&path, v, out);
+                }
+            }
+            other => {
+                out.insert(prefix.to_string(), other.to_string());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk("", doc, &mut out);
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::scenario::read::parse_suite;
+
+    #[test]
+    fn policies_flatten_to_dotted_names_with_json_values() {
+        let doc = serde_json::json!({
+            "self_reset": {"provision_code_validity_secs": 10, "provision_message": "complete-url"},
+            "general": {"security_string_type": "upper"}
+        });
+        let flat = flat_policies(&doc);
+        let items: Vec<String> = flat.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        assert_eq!(
+            items,
+            [
+                "general.security_string_type = \"upper\"",
+                "self_reset.provision_code_validity_secs = 10",
+                "self_reset.provision_message = \"complete-url\"",
+            ]
+        );
+    }
 
     #[tokio::test]
     async fn a_case_needing_what_the_embedded_target_lacks_is_unsupported_naming_it() {
