@@ -87,5 +87,6 @@ pub async fn prepare(
         server: Some(server),
         syslog,
         isolation: None,
+        log_alone: true,
     })
 }

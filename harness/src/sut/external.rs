@@ -200,7 +200,9 @@ impl ExternalSpec {
             user_suffix: format!("-{}-{case_index}-{attempt}", self.run_tag),
             server: None,
             syslog: None,
+            // A running server may serve others meanwhile (a tester, another tool).
             isolation: None,
+            log_alone: false,
         })
     }
 

@@ -87,6 +87,10 @@ pub struct CaseEnv {
     /// Held while the case runs on a shared target: shared by cases that can run side
     /// by side, exclusive for a case that must run alone.
     pub isolation: Option<swivel::Isolation>,
+    /// Whether every log line written while the case runs is the case's own: its own
+    /// embedded server, or a real server it holds alone. Only then can a line that names
+    /// no user (LOG-7) be counted as the case's (`expect_log_explained`).
+    pub log_alone: bool,
 }
 
 impl CaseEnv {

@@ -1,8 +1,10 @@
 //! `expect_log_explained`: the server's log as a second oracle. Every log line written
-//! since the case's steps began that names one of the case's users (LOG-7 names nobody
-//! and is left out) must be one an `expect_log` step expected (each expected line claims one entry); a line nobody
-//! expected is a violation, attributed to the LOG-n whose text it has (`[LOG-5] …`), so
-//! a server that logs a success it did not grant, or a line twice, is seen.
+//! since the case's steps began that names one of the case's users must be one an
+//! `expect_log` step expected (each expected line claims one entry); so must every LOG-7
+//! line (which names nobody) when the log is the case's alone (its own embedded server,
+//! or a real server it holds alone: the step makes a case run alone there). A line
+//! nobody expected is a violation, attributed to the LOG-n whose text it has (`[LOG-5]
+//! …`), so a server that logs a success it did not grant, or a line twice, is seen.
 //! `explore` ends each history that reads the log with it.
 
 use serde::Deserialize;
@@ -58,11 +60,12 @@ pub fn log_id_of(line: &str, user: &str) -> Option<&'static str> {
 /// Whether `line` is one of `names`' lines, and if so its LOG-n (none for a line that
 /// names the user the way the log does, `"u"` or `user: u,`, in no known text). A user's
 /// name may be short (`u` on a fresh embedded server), so a line is matched against each
-/// user's templates, never by a bare substring. LOG-7 names no user, so on a server other
-/// cases share it cannot be told to be this case's: it is never counted.
-fn owner(line: &str, names: &[&str]) -> Option<Option<&'static str>> {
+/// user's templates, never by a bare substring. LOG-7 names no user: it is the case's
+/// only when the log is the case's alone (`log_alone`); on a log other cases share it
+/// cannot be told to be this case's and is not counted.
+fn owner(line: &str, names: &[&str], log_alone: bool) -> Option<Option<&'static str>> {
     if line == texts::MOBILE_UNKNOWN_USER {
-        return None;
+        return log_alone.then_some(Some("LOG-7"));
     }
     if let Some(id) = names.iter().find_map(|n| log_id_of(line, n)) {
         return Some(Some(id));
@@ -89,7 +92,7 @@ impl StepAction for ExpectLogExplained {
         let mut mine = 0;
         let mut unexplained = Vec::new();
         for e in &entries {
-            let Some(id) = owner(&e.text, &names) else {
+            let Some(id) = owner(&e.text, &names, run.env.log_alone) else {
                 continue;
             };
             mine += 1;
@@ -100,7 +103,11 @@ impl StepAction for ExpectLogExplained {
         let Some((first_id, _)) = unexplained.first() else {
             return Ok(judge(
                 true,
-                "every log line naming the case's users was expected",
+                if run.env.log_alone {
+                    "every log line naming the case's users, and every LOG-7 line, was expected"
+                } else {
+                    "every log line naming the case's users was expected"
+                },
                 format!("{mine} line(s), each expected"),
             ));
         };
@@ -149,10 +156,70 @@ mod tests {
     fn short_names_own_only_their_own_lines() {
         // `u` is inside "user", but only u's own lines are u's.
         let names = ["u", "w"];
-        assert_eq!(owner(&texts::provisioned("w"), &names), Some(Some("LOG-5")));
-        assert_eq!(owner(&texts::provisioned("bob"), &names), None);
-        assert_eq!(owner("Message sent to user: bob, destination: x.", &names), None);
-        assert_eq!(owner("User \"u\" did something new", &names), Some(None));
-        assert_eq!(owner(texts::MOBILE_UNKNOWN_USER, &names), None);
+        for alone in [false, true] {
+            assert_eq!(
+                owner(&texts::provisioned("w"), &names, alone),
+                Some(Some("LOG-5"))
+            );
+            assert_eq!(owner(&texts::provisioned("bob"), &names, alone), None);
+            assert_eq!(
+                owner("Message sent to user: bob, destination: x.", &names, alone),
+                None
+            );
+            assert_eq!(
+                owner("User \"u\" did something new", &names, alone),
+                Some(None)
+            );
+        }
+        // LOG-7 names nobody: the case's own only when nobody else writes to the log.
+        assert_eq!(owner(texts::MOBILE_UNKNOWN_USER, &names, false), None);
+        assert_eq!(
+            owner(texts::MOBILE_UNKNOWN_USER, &names, true),
+            Some(Some("LOG-7"))
+        );
+    }
+
+    /// On its own embedded server a case owns every line, so a LOG-7 nobody expected is
+    /// a violation under LOG-7; expected, it is explained.
+    #[tokio::test]
+    async fn a_stray_log7_is_seen_where_the_log_is_the_cases_own() {
+        use std::sync::Arc;
+
+        use crate::emulator::{ClientOptions, MobileClient};
+        use crate::profile::WireProfile;
+        use crate::runner::case::run_once;
+        use crate::scenario::read::parse_suite;
+        use crate::sut::TargetSpec;
+        use crate::verdict::Verdict;
+
+        let log7 = texts::MOBILE_UNKNOWN_USER;
+        let suite = |expect_log7: bool| {
+            let claim = if expect_log7 {
+                format!("{{ do = \"expect_log\", text = \"{log7}\" }},")
+            } else {
+                String::new()
+            };
+            format!(
+                "suite = \"s\"\ntitle = \"t\"\n[[case]]\nid = \"c\"\ntitle = \"t\"\nrules = [\"LOG-7\"]\nlevel = \"MUST\"\nusers = [{{ name = \"u\" }}]\nsteps = [\n  {{ do = \"strings\", user = \"u\", device = \"0123456789abcdef0123456789abcdef\", expect = \"FAIL:DEVICE_NOT_PROVISIONED\" }},\n  {claim}\n  {{ do = \"expect_log_explained\" }},\n]\n"
+            )
+        };
+        let profile = Arc::new(WireProfile::default_profile());
+        let target = TargetSpec::Embedded {
+            defects: Default::default(),
+            wire_profile: profile.clone(),
+        };
+        let client = MobileClient::new(profile, ClientOptions::default()).unwrap();
+        for (expect_log7, verdict) in [(true, Verdict::Pass), (false, Verdict::Fail)] {
+            let case = parse_suite(&suite(expect_log7), "s.toml")
+                .unwrap()
+                .cases
+                .remove(0);
+            let outcome = run_once(&target, &client, &case, 0, 1).await;
+            assert_eq!(outcome.verdict, verdict, "{:?}", outcome.reason);
+            if verdict == Verdict::Fail {
+                let reason = outcome.reason.unwrap_or_default();
+                assert!(reason.contains("[LOG-7] 1 line(s) nobody expected"), "{reason}");
+            }
+        }
     }
 }

@@ -193,7 +193,8 @@ impl SwivelSpec {
         attempt: u32,
     ) -> Result<CaseEnv, PrepareError> {
         readiness::check(self, case)?;
-        let isolation = if readiness::must_run_alone(case) {
+        let alone = readiness::must_run_alone(case);
+        let isolation = if alone {
             Isolation::Alone(self.isolation.clone().write_owned().await)
         } else {
             Isolation::Shared(self.isolation.clone().read_owned().await)
@@ -209,6 +210,7 @@ impl SwivelSpec {
             server: None,
             syslog: self.syslog.clone(),
             isolation: Some(isolation),
+            log_alone: alone,
         })
     }
 
