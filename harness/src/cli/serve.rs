@@ -51,15 +51,17 @@ pub struct ServeArgs {
     /// Number of nodes over the one repository.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     nodes: u16,
-    /// Whether a code created on one node is valid on the others (CL-1, CL-2).
-    #[arg(long, value_enum, default_value = "off")]
-    session_sharing: OnOff,
+    /// Whether a code created on one node is valid on the others (CL-1, CL-2); default:
+    /// the --policies file's `session_sharing`, else off.
+    #[arg(long, value_enum)]
+    session_sharing: Option<OnOff>,
     /// Users file (TOML); default: the built-in fixtures/users.toml.
     #[arg(long)]
     users: Option<PathBuf>,
-    /// This server's Site ID (SSD lookup, complete URLs).
-    #[arg(long, default_value = "HARNESS01")]
-    site_id: String,
+    /// This server's Site ID (SSD lookup, complete URLs); default: the --policies file's
+    /// `site_id`, else HARNESS01.
+    #[arg(long)]
+    site_id: Option<String>,
     /// Shared secret Agent-XML agents must send (login).
     #[arg(
         long,
@@ -80,7 +82,9 @@ pub struct ServeArgs {
     /// Policies at start (and after a reset): TOML in the control API's policies shape
     /// ([self_reset], [mobile_client], [general]), at top level or under [policies]. A
     /// [strings_transport] table (name, attribute) gives the server a second SMTP
-    /// transport, delivering to that user attribute, which Admin XML may name.
+    /// transport, delivering to that user attribute, which Admin XML may name. A target
+    /// file's `site_id` and `session_sharing` are the server's too (a flag saying
+    /// otherwise is refused), so one file describes a real server and its stand-in.
     #[arg(long, value_name = "FILE")]
     policies: Option<PathBuf>,
     /// Also send every message to an e-mail transport as a mail to this SMTP relay.
@@ -149,6 +153,78 @@ fn random_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The Site ID and session sharing the server runs with.
+struct SiteSettings {
+    site_id: String,
+    session_sharing: bool,
+}
+
+/// A flag, else the target file's value (`serve --policies`), else the default; a flag
+/// and a file that disagree are refused, since the stand-in must be the server the file
+/// describes.
+fn site_settings(args: &ServeArgs) -> anyhow::Result<SiteSettings> {
+    #[derive(serde::Deserialize, Default)]
+    struct TargetFileSite {
+        site_id: Option<String>,
+        session_sharing: Option<String>,
+    }
+    let file: TargetFileSite = match &args.policies {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            // Only these two keys are read here; the policies reader checks the rest.
+            let table: toml::Table =
+                toml::from_str(&text).with_context(|| format!("{} is not TOML", path.display()))?;
+            let get = |key: &str| -> anyhow::Result<Option<String>> {
+                match table.get(key) {
+                    None => Ok(None),
+                    Some(toml::Value::String(v)) => Ok(Some(v.clone())),
+                    Some(other) => anyhow::bail!(
+                        "{}: `{key}` must be a string, not {}",
+                        path.display(),
+                        other.type_str()
+                    ),
+                }
+            };
+            TargetFileSite {
+                site_id: get("site_id")?,
+                session_sharing: get("session_sharing")?,
+            }
+        }
+        None => TargetFileSite::default(),
+    };
+    let file_sharing = match file.session_sharing.as_deref() {
+        None => None,
+        Some("on") => Some(true),
+        Some("off") => Some(false),
+        Some(other) => anyhow::bail!(
+            "the --policies file's session_sharing is {other:?}; it must be \"on\" or \"off\""
+        ),
+    };
+    let flag_sharing = args.session_sharing.map(|s| s == OnOff::On);
+    let on_off = |b: bool| if b { "on" } else { "off" };
+    let session_sharing = match (flag_sharing, file_sharing) {
+        (Some(flag), Some(file)) if flag != file => anyhow::bail!(
+            "--session-sharing {} but the --policies file says session_sharing = {:?}: the stand-in must be the server the file describes",
+            on_off(flag),
+            on_off(file)
+        ),
+        (flag, file) => flag.or(file).unwrap_or(false),
+    };
+    let site_id = match (&args.site_id, file.site_id) {
+        (Some(flag), Some(file)) if *flag != file => anyhow::bail!(
+            "--site-id {flag} but the --policies file says site_id = {file:?}: the stand-in must be the server the file describes"
+        ),
+        (Some(flag), _) => flag.clone(),
+        (None, Some(file)) => file,
+        (None, None) => "HARNESS01".to_string(),
+    };
+    Ok(SiteSettings {
+        site_id,
+        session_sharing,
+    })
+}
+
 /// Runs the server until Ctrl-C or SIGTERM.
 pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
     if args.list_defects {
@@ -178,6 +254,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
         Some(path) => load_strings_transport(path)?.into_iter().collect(),
         None => Vec::new(),
     };
+    let site = site_settings(&args)?;
     let transports_line = smtp_transports
         .iter()
         .map(|t| format!("{} (to attribute {})", t.name, t.attribute))
@@ -195,8 +272,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
     let profile_line = format!("{} ({})", wire_profile.name, wire_profile.source());
     let core = CoreConfig {
         nodes: args.nodes,
-        session_sharing: args.session_sharing == OnOff::On,
-        site_id: args.site_id.clone(),
+        session_sharing: site.session_sharing,
+        site_id: site.site_id.clone(),
         agent_secret: args.agent_secret.clone(),
         defects: defects.clone(),
         policies,
@@ -234,11 +311,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
     say!(
         "swivel-harness reference server ({} node(s), session sharing {})",
         args.nodes,
-        if args.session_sharing == OnOff::On {
-            "on"
-        } else {
-            "off"
-        }
+        if site.session_sharing { "on" } else { "off" }
     );
     for (i, url) in cluster.node_urls.iter().enumerate() {
         let contexts: Vec<String> = CONTEXTS.iter().map(|c| format!("{url}/{c}")).collect();
@@ -263,7 +336,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
     if !transports_line.is_empty() {
         say!("further smtp transports: {transports_line}");
     }
-    say!("site id: {}", args.site_id);
+    say!("site id: {}", site.site_id);
     say!("wire profile: {profile_line}");
     if let Some(line) = args.capture.banner() {
         say!("{line}");
@@ -272,7 +345,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
         say!(
             "ssd: {first}{ssd_path}?{ssd_id_param}={}",
             percent_encoding::utf8_percent_encode(
-                &args.site_id,
+                &site.site_id,
                 percent_encoding::NON_ALPHANUMERIC
             )
         );

@@ -198,3 +198,76 @@ fn bad_policies_stop_serve_with_exit_2_naming_the_key() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }
+
+/// `serve` with `extra` arguments and `--policies` naming a file of `text`, started
+/// until it is ready (then stopped) or until it exits: (exit code if it exited, stdout
+/// lines, stderr).
+fn serve_with_target_file(text: &str, extra: &[&str]) -> (Option<i32>, Vec<String>, String) {
+    let path = file(&format!("site{}.toml", text.len()), text);
+    let mut child = Command::new(BIN)
+        .args(["serve", "--bind", "127.0.0.1:0", "--no-control"])
+        .args(extra)
+        .arg("--policies")
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        let ready = line.contains("press Ctrl-C");
+        lines.push(line);
+        if ready {
+            let _ = child.kill();
+            let _ = child.wait();
+            return (None, lines, String::new());
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        lines,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_target_file_gives_the_stand_in_its_site_id_and_session_sharing() {
+    let target = "kind = \"swivel\"\nsite_id = \"LAB01\"\nsession_sharing = \"on\"\n\n[policies.self_reset]\nprovision_code_validity_secs = 10\n";
+    let (exited, lines, stderr) = serve_with_target_file(target, &["--nodes", "2"]);
+    assert_eq!(exited, None, "{stderr}");
+    assert!(lines.iter().any(|l| l == "site id: LAB01"), "{lines:?}");
+    assert!(
+        lines[0].contains("(2 node(s), session sharing on)"),
+        "{lines:?}"
+    );
+    // Flags that agree with the file are fine; flags that disagree are refused.
+    let (exited, lines, _) =
+        serve_with_target_file(target, &["--site-id", "LAB01", "--session-sharing", "on"]);
+    assert_eq!(exited, None);
+    assert!(lines.iter().any(|l| l == "site id: LAB01"), "{lines:?}");
+    for (extra, says) in [
+        (
+            &["--site-id", "OTHER"][..],
+            "--site-id OTHER but the --policies file says site_id = \"LAB01\"",
+        ),
+        (
+            &["--session-sharing", "off"][..],
+            "--session-sharing off but the --policies file says session_sharing = \"on\"",
+        ),
+    ] {
+        let (exited, _, stderr) = serve_with_target_file(target, extra);
+        assert_eq!(exited, Some(2), "{extra:?}: {stderr}");
+        assert!(stderr.contains(says), "{extra:?}: {stderr}");
+    }
+    let (exited, _, stderr) =
+        serve_with_target_file("session_sharing = \"maybe\"\n[policies.self_reset]\n", &[]);
+    assert_eq!(exited, Some(2), "{stderr}");
+    assert!(stderr.contains("it must be \"on\" or \"off\""), "{stderr}");
+    // Without the keys, the defaults.
+    let (exited, lines, stderr) = serve_with_target_file("[self_reset]\n", &[]);
+    assert_eq!(exited, None, "{stderr}");
+    assert!(lines.iter().any(|l| l == "site id: HARNESS01"), "{lines:?}");
+}
