@@ -107,6 +107,7 @@ fn page(o: &mut String, r: &RunReport) -> std::fmt::Result {
     security(o, r)?;
     rules(o, r)?;
     cases(o, r)?;
+    skipped_needs(o, r)?;
     writeln!(o, "<section>\n<h2>Case details</h2>")?;
     for c in &r.cases {
         case_section(o, c)?;
@@ -367,6 +368,32 @@ fn cases(o: &mut String, r: &RunReport) -> std::fmt::Result {
             escape_html(&text::joined(&c.rules)),
             badge(c.verdict),
             escape_html(c.reason.as_deref().unwrap_or(""))
+        )?;
+    }
+    writeln!(o, "</table>\n</section>")
+}
+
+/// The SKIPPED and NOT-RUN cases grouped by what they need.
+fn skipped_needs(o: &mut String, r: &RunReport) -> std::fmt::Result {
+    let groups = text::skipped_by_need(&r.cases);
+    if groups.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        o,
+        "<section>\n<h2>Not judged, by reason</h2>\n<table>\n<tr><th>Cases</th><th>Reason</th><th>IDs</th></tr>"
+    )?;
+    for (need, ids) in &groups {
+        let links: Vec<String> = ids
+            .iter()
+            .map(|id| format!("<a href=\"#{}\">{}</a>", case_anchor(id), escape_html(id)))
+            .collect();
+        writeln!(
+            o,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ids.len(),
+            escape_html(need),
+            links.join(", ")
         )?;
     }
     writeln!(o, "</table>\n</section>")

@@ -37,6 +37,7 @@ fn write_all(o: &mut String, r: &RunReport) -> std::fmt::Result {
     security(o, r)?;
     rule_matrix(o, r)?;
     case_table(o, r)?;
+    skipped_needs(o, r)?;
     writeln!(o, "## Transcripts\n")?;
     for c in &r.cases {
         transcript(o, c)?;
@@ -293,6 +294,28 @@ fn case_table(o: &mut String, r: &RunReport) -> std::fmt::Result {
             inline(&text::joined(&c.rules)),
             c.verdict,
             inline(c.reason.as_deref().unwrap_or(""))
+        )?;
+    }
+    writeln!(o)
+}
+
+/// The SKIPPED and NOT-RUN cases grouped by what they need.
+fn skipped_needs(o: &mut String, r: &RunReport) -> std::fmt::Result {
+    let groups = text::skipped_by_need(&r.cases);
+    if groups.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        o,
+        "## Not judged, by reason\n\n| Cases | Reason | IDs |\n|---:|---|---|"
+    )?;
+    for (need, ids) in &groups {
+        writeln!(
+            o,
+            "| {} | {} | {} |",
+            ids.len(),
+            inline(need),
+            inline(&ids.join(", "))
         )?;
     }
     writeln!(o)

@@ -224,6 +224,30 @@ pub(crate) fn differing_policies(r: &RunReport, c: &ConfigurationReport) -> Vec<
         .collect()
 }
 
+/// The SKIPPED and NOT-RUN cases grouped by what they need (their reason, less a closing
+/// parenthesis that explains it), the largest group first: what another target, or
+/// another configuration of a real server, would have to offer to judge them.
+pub(crate) fn skipped_by_need(cases: &[CaseReport]) -> Vec<(String, Vec<&str>)> {
+    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+    for c in cases {
+        if !matches!(c.verdict, Verdict::Skipped | Verdict::NotRun) {
+            continue;
+        }
+        let reason = c.reason.as_deref().unwrap_or("no reason given");
+        let need = match reason.rfind(" (") {
+            Some(i) if reason.ends_with(')') && i > 0 => &reason[..i],
+            _ => reason,
+        };
+        match groups.iter_mut().find(|(n, _)| n == need) {
+            Some((_, ids)) => ids.push(&c.id),
+            None => groups.push((need.to_string(), vec![&c.id])),
+        }
+    }
+    // Stable: groups of one size keep the order of their first case.
+    groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()));
+    groups
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,5 +271,49 @@ mod tests {
         assert_eq!(security(&r.cases).len(), 1);
         let total: usize = VERDICTS.iter().map(|v| count(&r.summary, *v)).sum();
         assert_eq!(total, r.summary.total);
+    }
+
+    #[test]
+    fn skipped_cases_group_by_what_they_need() {
+        let template = sample_report().cases[0].clone();
+        let case = |id: &str, verdict: Verdict, reason: Option<&str>| CaseReport {
+            id: id.into(),
+            verdict,
+            reason: reason.map(Into::into),
+            ..template.clone()
+        };
+        let policy = "case needs policy self_reset.x = true; the target's is false";
+        let cases = [
+            case(
+                "a",
+                Verdict::Skipped,
+                Some("case needs 2 nodes, the target has 1"),
+            ),
+            case("b", Verdict::Pass, None),
+            case(
+                "c",
+                Verdict::Skipped,
+                Some(&format!("{policy} (set in its console)")),
+            ),
+            case(
+                "d",
+                Verdict::NotRun,
+                Some(&format!("{policy} (set in its console)")),
+            ),
+            case("e", Verdict::Skipped, None),
+        ];
+        let groups = skipped_by_need(&cases);
+        let got: Vec<(&str, Vec<&str>)> = groups
+            .iter()
+            .map(|(need, ids)| (need.as_str(), ids.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (policy, vec!["c", "d"]),
+                ("case needs 2 nodes, the target has 1", vec!["a"]),
+                ("no reason given", vec!["e"]),
+            ]
+        );
     }
 }
