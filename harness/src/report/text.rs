@@ -244,7 +244,7 @@ pub(crate) fn skipped_by_need(cases: &[CaseReport]) -> Vec<(String, Vec<&str>)> 
         }
     }
     // Stable: groups of one size keep the order of their first case.
-    groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()));
+    groups.sort_by_key(|g| std::cmp::Reverse(g.1.len()));
     groups
 }
 
