@@ -14,6 +14,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use swivel_harness::emulator::{ClientOptions, MobileClient};
 use swivel_harness::explore::report::StopReason;
+use swivel_harness::explore::written::WrittenCase;
 use swivel_harness::explore::{ExploreOptions, FindingStatus, Topology, TopologyError, explore};
 use swivel_harness::profile::WireProfile;
 use swivel_harness::report::new_run_id;
@@ -213,11 +214,7 @@ pub async fn run(args: ExploreArgs) -> anyhow::Result<u8> {
             f.kind,
             f.original_ops,
             f.shrunk_ops.map_or("-".into(), |s| s.to_string()),
-            f.case.as_ref().map_or(String::new(), |c| format!(
-                "; case {} ({})",
-                c.path,
-                if c.kept { "kept" } else { "not kept" }
-            ))
+            f.case.as_ref().map_or(String::new(), WrittenCase::brief)
         ));
     }
     out.push_str(&format!(

@@ -14,6 +14,7 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, Event};
 
 use super::report::{ExploreReport, Finding, FindingStatus};
+use super::written::WrittenCase;
 use crate::report::html::{CSP, CSS, escape_html};
 use crate::report::xml::{W, element, properties, text_element};
 
@@ -64,11 +65,7 @@ fn finding_line(f: &Finding) -> String {
         m.actual,
         f.original_ops,
         f.shrunk_ops.map_or("-".into(), |s| s.to_string()),
-        f.case.as_ref().map_or(String::new(), |c| format!(
-            "; case {} ({})",
-            c.path,
-            if c.kept { "kept" } else { "not kept" }
-        ))
+        f.case.as_ref().map_or(String::new(), WrittenCase::brief)
     )
 }
 
@@ -266,18 +263,7 @@ fn finding(o: &mut String, f: &Finding) -> std::fmt::Result {
         row("fresh re-run", escape_html(rerun))?;
     }
     if let Some(c) = &f.case {
-        row(
-            "written case",
-            escape_html(&format!(
-                "{} at {}: {} on the target, {} on a clean server, {}{}",
-                c.id,
-                c.path,
-                c.on_target,
-                c.on_clean,
-                if c.kept { "kept" } else { "not kept" },
-                if c.duplicate { " (already there)" } else { "" }
-            )),
-        )?;
+        row("written case", escape_html(&c.summary(&c.id, &c.path)))?;
     }
     if let Some(e) = &f.write_error {
         row("case not written", escape_html(e))?;

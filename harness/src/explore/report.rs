@@ -290,16 +290,8 @@ impl ExploreReport {
                 let _ = writeln!(out, "- fresh re-run: {r}");
             }
             if let Some(c) = &f.case {
-                let _ = writeln!(
-                    out,
-                    "- case `{}` at `{}`: {} on the target, {} on a clean server, {}{}",
-                    c.id,
-                    c.path,
-                    c.on_target,
-                    c.on_clean,
-                    if c.kept { "kept" } else { "not kept" },
-                    if c.duplicate { " (already there)" } else { "" }
-                );
+                let summary = c.summary(&format!("`{}`", c.id), &format!("`{}`", c.path));
+                let _ = writeln!(out, "- case {summary}");
             }
             if let Some(e) = &f.write_error {
                 let _ = writeln!(out, "- case not written: {e}");

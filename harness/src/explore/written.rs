@@ -55,6 +55,35 @@ pub struct WrittenCase {
     pub text: String,
 }
 
+impl WrittenCase {
+    /// `kept` or `not kept`.
+    pub fn kept_word(&self) -> &'static str {
+        if self.kept { "kept" } else { "not kept" }
+    }
+
+    /// One line for the terminal and JUnit: `; case PATH (kept)`.
+    pub fn brief(&self) -> String {
+        format!("; case {} ({})", self.path, self.kept_word())
+    }
+
+    /// What was written and how it fared, for the Markdown and HTML reports: `ID at PATH:
+    /// FAIL on the target, PASS on a clean server, kept`, with ` (already there)` for a
+    /// case that was.
+    pub fn summary(&self, id: &str, path: &str) -> String {
+        format!(
+            "{id} at {path}: {} on the target, {} on a clean server, {}{}",
+            self.on_target,
+            self.on_clean,
+            self.kept_word(),
+            if self.duplicate {
+                " (already there)"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
 /// FNV-1a, 64 bits: a stable hash of a case's steps, the same on every machine.
 pub fn fnv64(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
