@@ -355,6 +355,7 @@ pub fn combine(configs: &[Configuration]) -> Result<RunReport, CombineError> {
             defects: first.target.defects.clone(),
             listeners: Vec::new(),
             policies: Default::default(),
+            users_left: Vec::new(),
         },
         profile: first.profile.clone(),
         selection: Selection {

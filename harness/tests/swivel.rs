@@ -10,6 +10,7 @@
 //!   as the acceptance sets it up (one node, validity 10 s, self-provisioning on), once
 //!   as the README's coverage setting (two nodes sharing sessions, Provision URLs, the
 //!   browse right), and once as its complement;
+//! - Ctrl-C mid-run: the users the run created are deleted before it exits;
 //! - `report combine` of the coverage setting's run and the complement's: at least 80%
 //!   of the catalogue judged, every case PASS or INFO or SKIPPED with each configuration's
 //!   reason, a FAIL of either run kept (exit 1), runs it cannot join refused (exit 2);
@@ -557,5 +558,119 @@ fn hostile_peers_on_the_sinks_are_counted_and_the_run_goes_on() {
     let md = std::fs::read_to_string(dir.join("reports/latest/report.md")).unwrap();
     assert!(md.contains("- mail sink on 127.0.0.1:"), "{md}");
     assert!(md.contains("messages without a code 1"), "{md}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The stand-in's user count, read from its control API's health (the swivel target
+/// itself never uses the control API; the test uses it to look behind the run).
+fn user_count(control: &str, token: &str) -> u64 {
+    use std::io::{Read, Write};
+    let authority = control
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap();
+    let mut stream = std::net::TcpStream::connect(authority).unwrap();
+    write!(
+        stream,
+        "GET /control/health HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    let (_, body) = reply.split_once("\r\n\r\n").unwrap();
+    let health: Value = serde_json::from_str(body).unwrap();
+    health["users"].as_u64().unwrap()
+}
+
+/// Ctrl-C in the middle of a run against a real server: the cases in flight are cut
+/// short, yet every user the run created over Admin XML is deleted before it exits
+/// (exit 2), and the report lists none left behind.
+#[test]
+fn an_interrupted_run_deletes_the_users_it_created() {
+    let dir = scratch("interrupted");
+    std::fs::write(dir.join("target.toml"), real_server::TARGET_FILE).unwrap();
+    let (smtp, syslog) = (real_server::free_port(), real_server::free_port());
+    let (relay, log) = (format!("127.0.0.1:{smtp}"), format!("127.0.0.1:{syslog}"));
+    let token = "interrupted-run-token";
+    let target = dir.join("target.toml").display().to_string();
+    let (server, lines) = real_server::spawn_serve(&[
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--control-bind",
+        "127.0.0.1:0",
+        "--control-token",
+        token,
+        "--clock",
+        "system",
+        "--smtp-relay",
+        &relay,
+        "--syslog",
+        &log,
+        "--agent-secret",
+        SECRET,
+        "--policies",
+        &target,
+    ]);
+    let control = real_server::field(&lines, "control:").to_string();
+    let node = real_server::node_urls(&lines)[0].clone();
+    let before = user_count(&control, token);
+    let reports = dir.join("reports");
+    let mut run = Command::new(BIN)
+        .args([
+            "run",
+            "-q",
+            "--target-kind",
+            "swivel",
+            "--target",
+            &node,
+            "--smtp-bind",
+            &relay,
+            "--syslog-bind",
+            &log,
+            "--target-file",
+            &target,
+            "--admin-secret",
+            SECRET,
+            "--agent-secret",
+            SECRET,
+            "--reports",
+            reports.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Long enough for cases to be in flight (expiry cases wait 10 s and more).
+    std::thread::sleep(Duration::from_secs(4));
+    let during = user_count(&control, token);
+    assert!(during > before, "no case had created a user yet ({during})");
+    let status = Command::new("kill")
+        .args(["-INT", &run.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let code = loop {
+        if let Some(status) = run.try_wait().unwrap() {
+            break status.code();
+        }
+        if Instant::now() > deadline {
+            let _ = run.kill();
+            panic!("the run did not stop within 40 s of SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(code, Some(2));
+    let r = report(&dir);
+    assert_eq!(r["status"], "interrupted");
+    assert!(r["target"].get("users_left").is_none(), "{}", r["target"]);
+    assert_eq!(
+        user_count(&control, token),
+        before,
+        "users were left on the server ({during} during the run)"
+    );
+    drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -112,6 +112,7 @@ pub fn run_report(session: &Session, started_at: &str, app_defects: &[String]) -
             capabilities,
             defects: app_defects.to_vec(),
             policies: Default::default(),
+            users_left: Vec::new(),
             listeners: vec![
                 ListenerReport {
                     name: "app port".into(),

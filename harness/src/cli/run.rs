@@ -220,6 +220,13 @@ fn print_summary(report: &RunReport, dir: &Path) {
     for p in &report.waiver_problems {
         out.push_str(&format!("  WAIVER PROBLEM: {p}\n"));
     }
+    if !report.target.users_left.is_empty() {
+        out.push_str(&format!(
+            "  WARNING: {} user(s) the run created are still on the server (delete them by hand): {}\n",
+            report.target.users_left.len(),
+            report.target.users_left.join(", ")
+        ));
+    }
     out.push_str(&format!(
         "  reports: {0}/report.md, {0}/report.html, {0}/junit.xml, {0}/report.json\n  exit code {1}\n",
         dir.display(),

@@ -216,6 +216,13 @@ fn target(o: &mut String, r: &RunReport) -> std::fmt::Result {
             list_html(&t.policy_items())
         )?;
     }
+    if !t.users_left.is_empty() {
+        writeln!(
+            o,
+            "<tr><th>Users the run created and could not delete (remove them by hand)</th><td>{}</td></tr>",
+            list_html(&t.users_left)
+        )?;
+    }
     for l in &t.listeners {
         writeln!(
             o,

@@ -119,6 +119,13 @@ fn target(o: &mut String, r: &RunReport) -> std::fmt::Result {
             &t.policy_items(),
         )?;
     }
+    if !t.users_left.is_empty() {
+        list(
+            o,
+            "**Users the run created and could not delete** (remove them by hand)",
+            &t.users_left,
+        )?;
+    }
     if t.defects.is_empty() {
         writeln!(o, "- Defect switches: none")?;
     } else {

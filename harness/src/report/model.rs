@@ -108,6 +108,10 @@ pub struct TargetInfo {
     /// sets policies on itself.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub policies: std::collections::BTreeMap<String, String>,
+    /// Users the run created on a real server and could not delete again (by the case,
+    /// or at the run's end): to be removed by hand.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users_left: Vec<String>,
 }
 
 impl TargetInfo {

@@ -323,6 +323,7 @@ pub(crate) fn sample_report() -> RunReport {
         target: TargetInfo {
             listeners: Vec::new(),
             policies: Default::default(),
+            users_left: Vec::new(),
             kind: "external".into(),
             nodes: s(&[NODE1, "http://127.0.0.1:8081/pinsafe"]),
             capabilities: s(&[

@@ -255,6 +255,8 @@ pub async fn run(
         report.status = RunStatus::Complete;
     }
     progress.close();
+    // Users an interrupted case (or a failed delete) left on a real server.
+    report.target.users_left = target.finish_run().await;
     // What the sinks received, refused and dropped, as of the run's end.
     report.target.listeners = target.info().listeners;
     report.finished_at = Some(now_rfc3339());

@@ -57,6 +57,9 @@ pub(crate) fn endpoints(nodes: &[String]) -> Vec<Endpoint> {
         .collect()
 }
 
+/// How long a run's end may spend deleting what it left on a real server.
+const FINISH_WITHIN: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// Why a case cannot run on this target.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PrepareError {
@@ -127,6 +130,16 @@ impl TargetSpec {
         }
     }
 
+    /// Puts back what the run left on the target once its cases are over (finished or
+    /// interrupted): on a real server, deletes the users no case deleted. Returns the
+    /// users still there.
+    pub async fn finish_run(&self) -> Vec<String> {
+        match self {
+            TargetSpec::Swivel(spec) => spec.delete_remaining(FINISH_WITHIN).await,
+            TargetSpec::Embedded { .. } | TargetSpec::External(_) => Vec::new(),
+        }
+    }
+
     /// Whether cases may run at the same time: each has its own server (embedded), or
     /// its own users on a server whose clock no case moves (a real Swivel server, where
     /// a case that must run alone takes the target exclusively).
@@ -170,6 +183,7 @@ impl TargetSpec {
                 defects: defects.iter().map(|d| d.name().to_string()).collect(),
                 listeners: Vec::new(),
                 policies: Default::default(),
+                users_left: Vec::new(),
             },
             TargetSpec::External(spec) => TargetInfo {
                 kind: "external".into(),
@@ -178,6 +192,7 @@ impl TargetSpec {
                 defects: Vec::new(),
                 listeners: Vec::new(),
                 policies: Default::default(),
+                users_left: Vec::new(),
             },
             TargetSpec::Swivel(spec) => TargetInfo {
                 kind: "swivel".into(),
@@ -186,6 +201,7 @@ impl TargetSpec {
                 defects: Vec::new(),
                 listeners: spec.listeners(),
                 policies: flat_policies(&spec.policies),
+                users_left: Vec::new(),
             },
         }
     }

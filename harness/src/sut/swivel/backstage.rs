@@ -127,6 +127,7 @@ impl Backstage for SwivelBackstage {
             let spec = &self.spec;
             let (created, email) = if let Some(admin) = &spec.admin {
                 admin.create(spec, user).await?;
+                spec.created_user(&user.username);
                 self.created().push(user.username.clone());
                 let email = match &user.alert {
                     Some(NewTransport::Email(address)) => Some(address.clone()),
@@ -176,6 +177,7 @@ impl Backstage for SwivelBackstage {
                 return Err(Self::missing("delete user", "Admin XML"));
             };
             admin.delete(&self.spec, username).await?;
+            self.spec.deleted_user(username);
             self.created().retain(|u| u != username);
             Ok(())
         })
@@ -356,13 +358,10 @@ impl Backstage for SwivelBackstage {
                 return;
             };
             for user in users {
-                if let Err(e) = admin.delete(&self.spec, &user).await {
-                    tracing::warn!("could not delete user {user} after the case: {e}");
-                    self.spec
-                        .leftovers
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .push(user);
+                match admin.delete(&self.spec, &user).await {
+                    Ok(()) => self.spec.deleted_user(&user),
+                    // Tried again when the run ends, then reported if still there.
+                    Err(e) => tracing::warn!("could not delete user {user} after the case: {e}"),
                 }
             }
         })

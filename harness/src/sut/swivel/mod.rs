@@ -15,6 +15,7 @@ mod backstage;
 pub mod pool;
 mod readiness;
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -88,8 +89,10 @@ pub struct SwivelConfig {
 pub struct SwivelSpec {
     config: SwivelConfig,
     isolation: Arc<RwLock<()>>,
-    /// Users of finished cases that could not be deleted.
-    pub(crate) leftovers: Mutex<Vec<String>>,
+    /// Users created over Admin XML and not deleted yet: a case deletes its own when it
+    /// ends; what an interrupted case or a failed delete leaves is deleted at the run's
+    /// end ([`SwivelSpec::delete_remaining`]).
+    live: Mutex<BTreeSet<String>>,
 }
 
 impl std::ops::Deref for SwivelSpec {
@@ -123,7 +126,7 @@ impl SwivelSpec {
         Self {
             config,
             isolation: Arc::new(RwLock::new(())),
-            leftovers: Mutex::new(Vec::new()),
+            live: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -212,6 +215,54 @@ impl SwivelSpec {
             isolation: Some(isolation),
             log_alone: alone,
         })
+    }
+
+    fn live(&self) -> std::sync::MutexGuard<'_, BTreeSet<String>> {
+        // A plain set, consistent after every statement: a poisoned lock is still usable.
+        self.live
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Records a user created on the server, to delete by the run's end.
+    pub(crate) fn created_user(&self, username: &str) {
+        self.live().insert(username.to_string());
+    }
+
+    /// Records a user deleted from the server.
+    pub(crate) fn deleted_user(&self, username: &str) {
+        self.live().remove(username);
+    }
+
+    /// Deletes every user the run created and has not deleted (an interrupted case's, or
+    /// one whose delete failed), in batches, within `within`; returns the users still on
+    /// the server, for the report, so that someone can remove them by hand.
+    pub async fn delete_remaining(&self, within: Duration) -> Vec<String> {
+        const BATCH: usize = 50;
+        let names: Vec<String> = self.live().iter().cloned().collect();
+        if names.is_empty() {
+            return Vec::new();
+        }
+        let Some(admin) = &self.admin else {
+            return names;
+        };
+        let deleting = async {
+            for batch in names.chunks(BATCH) {
+                let refs: Vec<&str> = batch.iter().map(String::as_str).collect();
+                match admin.delete_many(self, &refs).await {
+                    Ok(reply) => {
+                        for name in refs.iter().filter(|n| reply.passed(n)) {
+                            self.deleted_user(name);
+                        }
+                    }
+                    Err(e) => tracing::warn!("could not delete {} user(s): {e}", refs.len()),
+                }
+            }
+        };
+        if tokio::time::timeout(within, deleting).await.is_err() {
+            tracing::warn!("deleting the run's users took longer than {within:?}; stopped");
+        }
+        self.live().iter().cloned().collect()
     }
 
     /// The sinks' counters now, as the report lists them.
