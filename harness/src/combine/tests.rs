@@ -185,3 +185,50 @@ fn runs_that_cannot_speak_for_one_server_are_refused() {
         .to_string();
     assert!(e.contains("labelled \"A\""), "{e}");
 }
+
+#[test]
+fn files_that_are_not_runs_are_refused_with_their_name() {
+    let dir = std::env::temp_dir().join(format!("combine-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A sparse 1 GiB report.json: refused from its size, nothing read.
+    let huge = dir.join("huge.json");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let started = std::time::Instant::now();
+    let e = open(&format!("big={}", huge.display()))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("a report file is at most"), "{e}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // Not JSON, cut short, and JSON of another kind.
+    for (name, text, says) in [
+        (
+            "garbage.json",
+            "\u{0}\u{1}not json",
+            "is not a readable report",
+        ),
+        (
+            "cut.json",
+            "{\"schema_version\": 2, \"cases\": [",
+            "is not a readable report",
+        ),
+        (
+            "other.json",
+            "{\"hello\": 1}",
+            "neither a conformance report.json",
+        ),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let e = open(&path.display().to_string()).unwrap_err().to_string();
+        assert!(e.contains(says), "{name}: {e}");
+        assert!(e.contains(name), "{name}: {e}");
+    }
+    let e = open(&dir.join("missing").display().to_string())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("missing"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -89,11 +89,26 @@ impl SavedRun {
     }
 }
 
+/// The largest report file read (`report.json`, a load summary): far above any real
+/// run's, small enough that a wrong or hostile file cannot exhaust memory.
+pub const MAX_REPORT_BYTES: u64 = 256 * 1024 * 1024;
+
 fn read_text(path: &Path) -> Result<String, CompareError> {
-    std::fs::read_to_string(path).map_err(|e| CompareError::Read {
+    let read_error = |e: std::io::Error| CompareError::Read {
         path: path.display().to_string(),
         message: e.to_string(),
-    })
+    };
+    // Refused from its size before a byte is read.
+    let size = std::fs::metadata(path).map_err(read_error)?.len();
+    if size > MAX_REPORT_BYTES {
+        return Err(CompareError::Read {
+            path: path.display().to_string(),
+            message: format!(
+                "it is {size} bytes; a report file is at most {MAX_REPORT_BYTES} bytes"
+            ),
+        });
+    }
+    std::fs::read_to_string(path).map_err(read_error)
 }
 
 fn json_error(path: &Path, e: impl std::fmt::Display) -> CompareError {
