@@ -7,7 +7,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::codes::{PendingCode, counter_code, random_code};
-use super::log::{LogEntry, LogLine, texts};
+use super::log::{LogEntry, LogLine};
+use super::log_text::LogText;
 use super::outbox::{OutboxMessage, TransportRole};
 use super::policy::{Policies, PolicyError, ProvisionMessage};
 use super::site::{complete_url, provision_url};
@@ -145,9 +146,13 @@ impl Core {
         let origin = origin.into();
         self.check_node(origin.node)?;
         let mut state = self.lock();
-        if !state.users.contains_key(username) {
+        let Some(name) = state
+            .users
+            .get_key_value(username)
+            .map(|(k, _)| Arc::clone(k))
+        else {
             return Err(UserError::NotFound(username.to_string()).into());
-        }
+        };
         let issued = self
             .issue_code(&mut state, origin, username)
             .map_err(|which| AdminError::NoTransport(username.to_string(), which))?;
@@ -156,7 +161,7 @@ impl Core {
             &mut state,
             origin,
             LogLine::Log2,
-            texts::can_reprovision(username),
+            LogText::CanReprovision(name),
         );
         Ok(issued)
     }
@@ -193,22 +198,26 @@ impl Core {
         let node = origin.node;
         let policy = state.policies.self_reset.clone();
         let numeric = state.policies.mobile_client.provision_number_numeric;
-        let (role, transport) = {
-            let user = state.users.get(username).map(|r| &r.user).ok_or("alert")?;
-            // code-to-wrong-transport: the policy is read but not obeyed (PC-2).
-            if policy.send_code_as_security_string && !self.has_defect(Defect::CodeToWrongTransport)
-            {
-                (
-                    TransportRole::String,
-                    user.string_transport().cloned().ok_or("security-string")?,
-                )
-            } else {
-                (
-                    TransportRole::Alert,
-                    user.alert_transport().cloned().ok_or("alert")?,
-                )
-            }
+        let (name, record) = state.users.get_key_value(username).ok_or("alert")?;
+        let user = &record.user;
+        // code-to-wrong-transport: the policy is read but not obeyed (PC-2).
+        let (role, transport) = if policy.send_code_as_security_string
+            && !self.has_defect(Defect::CodeToWrongTransport)
+        {
+            (
+                TransportRole::String,
+                user.string_transport().cloned().ok_or("security-string")?,
+            )
+        } else {
+            (
+                TransportRole::Alert,
+                user.alert_transport().cloned().ok_or("alert")?,
+            )
         };
+        // The log lines keep the user's shared name, and LOG-3 and LOG-4 one shared copy
+        // of the destination, spelled only when the log is read.
+        let name = Arc::clone(name);
+        let destination: Arc<str> = Arc::from(transport.destination.as_str());
         let code = if self.has_defect(Defect::PredictableCodes) {
             state.code_counter += 1;
             counter_code(state.code_counter)
@@ -218,10 +227,7 @@ impl Core {
         let now = self.now();
         // no-code-created: everything else happens (LOG-1, the message), but the session
         // store never holds the code, so the code the user receives is refused (PC-1).
-        if !self.has_defect(Defect::NoCodeCreated)
-            && let Some((name, _)) = state.users.get_key_value(username)
-        {
-            let name = Arc::clone(name);
+        if !self.has_defect(Defect::NoCodeCreated) {
             let store = self.store_of(node);
             state.sessions[store].issue(
                 &name,
@@ -233,7 +239,12 @@ impl Core {
                 self.has_defect(Defect::NewCodeKeepsOld),
             );
         }
-        self.log(state, origin, LogLine::Log1, texts::code_created(username));
+        self.log(
+            state,
+            origin,
+            LogLine::Log1,
+            LogText::CodeCreated(Arc::clone(&name)),
+        );
 
         let site = self.own_site(&state.sites);
         let url = match policy.provision_message {
@@ -267,7 +278,7 @@ impl Core {
             state,
             origin,
             LogLine::Log3,
-            texts::message_queued(username, &transport.destination),
+            LogText::MessageQueued(Arc::clone(&name), Arc::clone(&destination)),
         );
         if transport.kind == TransportKind::Email && self.taps().mails() {
             self.taps().mail(MailRecord {
@@ -293,7 +304,7 @@ impl Core {
             state,
             origin,
             LogLine::Log4,
-            texts::message_sent(username, &transport.destination),
+            LogText::MessageSent(Arc::clone(&name), Arc::clone(&destination)),
         );
         // log-4-doubled: one message, two message-sent lines (LOG-4).
         if self.has_defect(Defect::Log4Doubled) {
@@ -301,7 +312,7 @@ impl Core {
                 state,
                 origin,
                 LogLine::Log4,
-                texts::message_sent(username, &transport.destination),
+                LogText::MessageSent(name, destination),
             );
         }
         Ok(IssuedCode { message_seq, code })
