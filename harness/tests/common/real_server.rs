@@ -14,24 +14,10 @@ use std::process::{Child, Command, Output, Stdio};
 /// The harness binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_swivel-harness");
 
-/// The server's policies and the harness's target file in one: `serve --policies` reads
-/// its `[policies]` and `[strings_transport]` tables, `--target-file` all of it. Codes
-/// live 10 s (the minimum, so expiry is seen by waiting), users may self-provision, and
-/// security strings go by a second SMTP transport to an address of their own.
-pub const TARGET_FILE: &str = r#"kind = "swivel"
-site_id = "HARNESS01"
-session_sharing = "off"
-
-# A second SMTP transport for security strings, to the users' `email2` attribute: the
-# harness can then tell which transport a message took.
-[strings_transport]
-name = "SMTP-STRINGS"
-attribute = "email2"
-
-[policies.self_reset]
-provision_code_validity_secs = 10
-allow_self_provision = true
-"#;
+/// The server's policies and the harness's target file in one (`serve --policies` reads
+/// its `[policies]` and `[strings_transport]` tables, `--target-file` all of it): the
+/// acceptance setting, as shipped for users in `fixtures/targets/`.
+pub const TARGET_FILE: &str = include_str!("../../../fixtures/targets/acceptance.toml");
 
 /// Kills the server when the test ends, passed or not.
 pub struct Server(pub Child);
@@ -124,51 +110,12 @@ pub fn text(out: &Output) -> String {
     )
 }
 
-/// The same server set up to open the most cases one configuration can (the README's
-/// "coverage" setting): a two-node cluster with session sharing on, Provision URLs with
-/// the Site ID (so the QR code is sent too) and the Mobile Client's browse right on.
-pub const COVERAGE_TARGET_FILE: &str = r#"kind = "swivel"
-site_id = "HARNESS01"
-session_sharing = "on"
+/// The README's coverage setting: a two-node cluster sharing sessions, complete URLs
+/// (so the QR code is sent too), the browse right on.
+pub const COVERAGE_TARGET_FILE: &str = include_str!("../../../fixtures/targets/coverage.toml");
 
-[strings_transport]
-name = "SMTP-STRINGS"
-attribute = "email2"
-
-[policies.self_reset]
-provision_code_validity_secs = 10
-allow_self_provision = true
-provision_message = "complete-url"
-
-[policies.mobile_client]
-allow_browse_strings = true
-"#;
-
-/// The coverage setting's complement (README "Combining configurations"): a two-node
-/// cluster without session sharing, Provision URLs, the code sent as a security string,
-/// upper-case strings, numeric codes, device information logged and self-provisioning
-/// off, so that it judges what the coverage setting cannot.
-pub const COMPLEMENT_TARGET_FILE: &str = r#"kind = "swivel"
-site_id = "HARNESS01"
-session_sharing = "off"
-
-[strings_transport]
-name = "SMTP-STRINGS"
-attribute = "email2"
-
-[policies.self_reset]
-provision_code_validity_secs = 10
-allow_self_provision = false
-log_device_information = true
-send_code_as_security_string = true
-provision_message = "provision-url"
-
-[policies.mobile_client]
-provision_number_numeric = true
-
-[policies.general]
-security_string_type = "upper"
-"#;
+/// The coverage setting's complement (README "Combining configurations").
+pub const COMPLEMENT_TARGET_FILE: &str = include_str!("../../../fixtures/targets/complement.toml");
 
 /// The stand-in for a real server, its node URLs and the sink ports it sends to.
 pub struct Real {
