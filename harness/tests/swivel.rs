@@ -39,30 +39,44 @@ fn scratch(name: &str) -> std::path::PathBuf {
     real_server::scratch("swivel-target", name)
 }
 
-fn run_swivel(dir: &Path, real: &Real, extra: &[&str]) -> Output {
+/// `run` against the stand-in `real` with the target file in `dir` and reports under
+/// `dir/reports`, then `extra`.
+fn swivel_args(dir: &Path, real: &Real, extra: &[&str]) -> Vec<String> {
     let (smtp, syslog) = real.sink_args();
     let target_file = dir.join("target.toml");
     let reports = dir.join("reports");
-    let mut args = vec!["run", "-q", "--target-kind", "swivel"];
+    let mut args: Vec<String> = ["run", "-q", "--target-kind", "swivel"]
+        .map(String::from)
+        .to_vec();
     for node in &real.nodes {
-        args.extend(["--target", node.as_str()]);
+        args.extend(["--target".into(), node.clone()]);
     }
-    args.extend([
-        "--smtp-bind",
-        &smtp,
-        "--syslog-bind",
-        &syslog,
-        "--target-file",
-        target_file.to_str().unwrap(),
-        "--admin-secret",
-        SECRET,
-        "--agent-secret",
-        SECRET,
-        "--reports",
-        reports.to_str().unwrap(),
-    ]);
-    args.extend_from_slice(extra);
-    Command::new(BIN).args(&args).output().unwrap()
+    args.extend(
+        [
+            "--smtp-bind",
+            &smtp,
+            "--syslog-bind",
+            &syslog,
+            "--target-file",
+            target_file.to_str().unwrap(),
+            "--admin-secret",
+            SECRET,
+            "--agent-secret",
+            SECRET,
+            "--reports",
+            reports.to_str().unwrap(),
+        ]
+        .map(String::from),
+    );
+    args.extend(extra.iter().map(|e| e.to_string()));
+    args
+}
+
+fn run_swivel(dir: &Path, real: &Real, extra: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(swivel_args(dir, real, extra))
+        .output()
+        .unwrap()
 }
 
 fn report(dir: &Path) -> Value {
@@ -589,56 +603,13 @@ fn user_count(control: &str, token: &str) -> u64 {
 #[test]
 fn an_interrupted_run_deletes_the_users_it_created() {
     let dir = scratch("interrupted");
-    std::fs::write(dir.join("target.toml"), real_server::TARGET_FILE).unwrap();
-    let (smtp, syslog) = (real_server::free_port(), real_server::free_port());
-    let (relay, log) = (format!("127.0.0.1:{smtp}"), format!("127.0.0.1:{syslog}"));
     let token = "interrupted-run-token";
-    let target = dir.join("target.toml").display().to_string();
-    let (server, lines) = real_server::spawn_serve(&[
-        "serve",
-        "--bind",
-        "127.0.0.1:0",
-        "--control-bind",
-        "127.0.0.1:0",
-        "--control-token",
-        token,
-        "--clock",
-        "system",
-        "--smtp-relay",
-        &relay,
-        "--syslog",
-        &log,
-        "--agent-secret",
-        SECRET,
-        "--policies",
-        &target,
-    ]);
-    let control = real_server::field(&lines, "control:").to_string();
-    let node = real_server::node_urls(&lines)[0].clone();
+    let real = real_server::start_real_watched(&dir, SECRET, token);
+    let control = real.control.clone().unwrap();
     let before = user_count(&control, token);
-    let reports = dir.join("reports");
     let mut run = Command::new(BIN)
-        .args([
-            "run",
-            "-q",
-            "--target-kind",
-            "swivel",
-            "--target",
-            &node,
-            "--smtp-bind",
-            &relay,
-            "--syslog-bind",
-            &log,
-            "--target-file",
-            &target,
-            "--admin-secret",
-            SECRET,
-            "--agent-secret",
-            SECRET,
-            "--reports",
-            reports.to_str().unwrap(),
-        ])
-        .stdout(Stdio::piped())
+        .args(swivel_args(&dir, &real, &[]))
+        .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
@@ -671,6 +642,6 @@ fn an_interrupted_run_deletes_the_users_it_created() {
         before,
         "users were left on the server ({during} during the run)"
     );
-    drop(server);
+    drop(real);
     let _ = std::fs::remove_dir_all(&dir);
 }

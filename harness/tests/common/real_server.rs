@@ -128,6 +128,8 @@ pub struct Real {
     pub smtp: u16,
     /// Where it sends syslog (the harness's `--syslog-bind`).
     pub syslog: u16,
+    /// Its control API's URL, when started with one ([`start_real_watched`]).
+    pub control: Option<String>,
 }
 
 impl Real {
@@ -156,6 +158,24 @@ pub fn start_real_with(
     nodes: u16,
     sharing: bool,
 ) -> Real {
+    start(dir, secret, defect, target_file, nodes, sharing, None)
+}
+
+/// [`start_real`]'s stand-in with its control API kept, behind `token`, so that a test
+/// can look behind the run (the swivel target never uses it): [`Real::control`].
+pub fn start_real_watched(dir: &Path, secret: &str, token: &str) -> Real {
+    start(dir, secret, None, TARGET_FILE, 1, false, Some(token))
+}
+
+fn start(
+    dir: &Path,
+    secret: &str,
+    defect: Option<&str>,
+    target_file: &str,
+    nodes: u16,
+    sharing: bool,
+    control_token: Option<&str>,
+) -> Real {
     let target_text = target_file;
     let target_file = dir.join("target.toml");
     std::fs::write(&target_file, target_text).expect("the target file");
@@ -163,11 +183,12 @@ pub fn start_real_with(
     let (smtp, syslog) = (free_port(), free_port());
     let (relay, log) = (format!("127.0.0.1:{smtp}"), format!("127.0.0.1:{syslog}"));
     let target = target_file.display().to_string();
-    let mut args = vec![
-        "serve",
-        "--bind",
-        "127.0.0.1:0",
-        "--no-control",
+    let mut args = vec!["serve", "--bind", "127.0.0.1:0"];
+    match control_token {
+        Some(token) => args.extend(["--control-bind", "127.0.0.1:0", "--control-token", token]),
+        None => args.push("--no-control"),
+    }
+    args.extend([
         "--clock",
         "system",
         "--smtp-relay",
@@ -182,19 +203,21 @@ pub fn start_real_with(
         &node_count,
         "--session-sharing",
         if sharing { "on" } else { "off" },
-    ];
+    ]);
     if let Some(d) = defect {
         args.extend(["--defect", d]);
     }
     let (server, lines) = spawn_serve(&args);
     let urls = node_urls(&lines);
     assert_eq!(urls.len(), usize::from(nodes), "serve printed every node");
+    let control = control_token.map(|_| field(&lines, "control:").to_string());
     Real {
         _server: server,
         node: urls[0].clone(),
         nodes: urls,
         smtp,
         syslog,
+        control,
     }
 }
 
