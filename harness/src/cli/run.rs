@@ -11,7 +11,7 @@ use anyhow::bail;
 use clap::Args;
 use swivel_harness::emulator::{ClientOptions, MobileClient};
 use swivel_harness::profile::{Evidence, WireProfile};
-use swivel_harness::report::{ProfileInfo, RunReport, Selection, new_run_id};
+use swivel_harness::report::{ProfileInfo, RunReport, Selection, new_run_id, skipped_by_need};
 use swivel_harness::runner::{self, RunOptions, select, waivers};
 use swivel_harness::sut::TargetSpec;
 use swivel_harness::verdict::Verdict;
@@ -219,6 +219,18 @@ fn print_summary(report: &RunReport, dir: &Path) {
     }
     for p in &report.waiver_problems {
         out.push_str(&format!("  WAIVER PROBLEM: {p}\n"));
+    }
+    // What another target, or another configuration of a real server, would judge.
+    const SHOWN_GROUPS: usize = 5;
+    let groups = skipped_by_need(&report.cases);
+    for (need, ids) in groups.iter().take(SHOWN_GROUPS) {
+        out.push_str(&format!("  not judged ({}): {need}\n", ids.len()));
+    }
+    if groups.len() > SHOWN_GROUPS {
+        out.push_str(&format!(
+            "  not judged: {} more reason(s) in the report\n",
+            groups.len() - SHOWN_GROUPS
+        ));
     }
     if !report.target.users_left.is_empty() {
         out.push_str(&format!(

@@ -26,4 +26,5 @@ pub use json::render_json;
 pub use junit::render_junit;
 pub use markdown::render_markdown;
 pub use model::*;
+pub use text::skipped_by_need;
 pub use writer::{LATEST, ReportError, ReportWriter, new_run_id};

@@ -227,7 +227,7 @@ pub(crate) fn differing_policies(r: &RunReport, c: &ConfigurationReport) -> Vec<
 /// The SKIPPED and NOT-RUN cases grouped by what they need (their reason, less a closing
 /// parenthesis that explains it), the largest group first: what another target, or
 /// another configuration of a real server, would have to offer to judge them.
-pub(crate) fn skipped_by_need(cases: &[CaseReport]) -> Vec<(String, Vec<&str>)> {
+pub fn skipped_by_need(cases: &[CaseReport]) -> Vec<(String, Vec<&str>)> {
     let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
     for c in cases {
         if !matches!(c.verdict, Verdict::Skipped | Verdict::NotRun) {
