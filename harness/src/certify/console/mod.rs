@@ -15,6 +15,7 @@ pub mod view;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -27,7 +28,7 @@ use axum::routing::{get, post};
 use rand::Rng;
 use serde::Deserialize;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 use super::answers::parse_line;
@@ -37,6 +38,8 @@ use super::session::{MAX_SCREENSHOT_BYTES, Session};
 const PAGE: &str = include_str!("page.html");
 /// Longest a state request waits for a change.
 const LONG_POLL: Duration = Duration::from_secs(10);
+/// How long a stopping console waits for the tester's page to be given the ended run.
+const END_GRACE: Duration = Duration::from_secs(5);
 
 /// Why the console could not start.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +64,17 @@ pub struct Console {
     pub url: String,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
+    page: Arc<PageSeen>,
+}
+
+/// What the tester's page has been served: whether it ever asked for the state, and
+/// whether it has been given the ended run (its verdicts). The console stays up for the
+/// latter when it stops, so the page does not freeze on the last step.
+#[derive(Debug, Default)]
+struct PageSeen {
+    polled: AtomicBool,
+    given_end: AtomicBool,
+    end_given: Notify,
 }
 
 #[derive(Clone)]
@@ -68,6 +82,7 @@ struct ConsoleState {
     session: Arc<Session>,
     token: Arc<str>,
     port: u16,
+    page: Arc<PageSeen>,
 }
 
 fn random_hex(bytes: usize) -> String {
@@ -89,10 +104,12 @@ pub async fn start(session: Arc<Session>, addr: SocketAddr) -> Result<Console, C
         .local_addr()
         .map_err(|source| ConsoleError::Bind { addr, source })?;
     let token: Arc<str> = random_hex(16).into();
+    let page = Arc::new(PageSeen::default());
     let state = ConsoleState {
         session,
         token: Arc::clone(&token),
         port: local.port(),
+        page: Arc::clone(&page),
     };
     let api = Router::new()
         .route("/api/state", get(state_route))
@@ -125,12 +142,21 @@ pub async fn start(session: Arc<Session>, addr: SocketAddr) -> Result<Console, C
         url: format!("http://{host}:{}/?t={token}", local.port()),
         stop,
         task,
+        page,
     })
 }
 
 impl Console {
     /// Stops serving (the long polls end at once).
     pub async fn stop(self) {
+        // A page that follows the run is given its end (the verdicts) first, for up to
+        // END_GRACE: its long poll may not have been answered yet when the run ends.
+        if self.page.polled.load(Ordering::Acquire) {
+            let given = self.page.end_given.notified();
+            if !self.page.given_end.load(Ordering::Acquire) {
+                let _ = tokio::time::timeout(END_GRACE, given).await;
+            }
+        }
         let _ = self.stop.send(true);
         let _ = tokio::time::timeout(Duration::from_secs(5), self.task).await;
     }
@@ -231,7 +257,14 @@ async fn state_route(State(state): State<ConsoleState>, Query(q): Query<Since>) 
         }
     }
     let version = *changes.borrow();
-    axum::Json(view::view(&state.session, version)).into_response()
+    state.page.polled.store(true, Ordering::Release);
+    let ended = state.session.lock().finished;
+    let response = axum::Json(view::view(&state.session, version)).into_response();
+    if ended {
+        state.page.given_end.store(true, Ordering::Release);
+        state.page.end_given.notify_waiters();
+    }
+    response
 }
 
 async fn answer_route(State(state): State<ConsoleState>, body: Bytes) -> Response {
