@@ -5,7 +5,7 @@
 //! control API checks a change (PC-3). The tables may also sit under a `[policies]`
 //! table (`[policies.self_reset]`), so a harness target file that carries the server's
 //! policies beside its other settings can be passed as it is; of its other keys only
-//! `[strings_transport]` is read ([`load_strings_transport`]): a second SMTP transport
+//! `[strings_transport]` is read ([`parse_strings_transport`]): a second SMTP transport
 //! the server has, which Admin XML may name as a user's string transport.
 //!
 //! ```toml
@@ -97,13 +97,13 @@ pub fn parse_policies(
     Ok(policies)
 }
 
-/// Loads a policies file.
-pub fn load_policies(path: &Path, range_checked: bool) -> Result<Policies, PoliciesFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| PoliciesFileError::Read {
+/// Reads a policies file's text, once, for [`parse_policies`] and
+/// [`parse_strings_transport`] (and a target file's other keys).
+pub fn read_policies_file(path: &Path) -> Result<String, PoliciesFileError> {
+    std::fs::read_to_string(path).map_err(|source| PoliciesFileError::Read {
         path: path.to_path_buf(),
         source,
-    })?;
-    parse_policies(&text, &path.display().to_string(), range_checked)
+    })
 }
 
 /// The table naming a second SMTP transport (`name`, `attribute`).
@@ -132,17 +132,6 @@ pub fn parse_strings_transport(
         )));
     }
     Ok(Some(transport))
-}
-
-/// Loads the `[strings_transport]` table of a file.
-pub fn load_strings_transport(
-    path: &Path,
-) -> Result<Option<NamedSmtpTransport>, PoliciesFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| PoliciesFileError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    parse_strings_transport(&text, &path.display().to_string())
 }
 
 #[cfg(test)]

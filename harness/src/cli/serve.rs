@@ -4,7 +4,7 @@
 //! where everything listens, and stops cleanly on Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -16,7 +16,9 @@ use swivel_reference_server::defects::{ALL_DEFECTS, Defect, DefectSet};
 use swivel_reference_server::domain::CoreConfig;
 use swivel_reference_server::http::CONTEXTS;
 use swivel_reference_server::outlets::{DEFAULT_MAIL_FROM, HostPort, OutletConfig};
-use swivel_reference_server::policies_file::{load_policies, load_strings_transport};
+use swivel_reference_server::policies_file::{
+    parse_policies, parse_strings_transport, read_policies_file,
+};
 use swivel_reference_server::transport::TlsSource;
 use swivel_reference_server::users_file::{default_users, load_users};
 use swivel_reference_server::wire::ServerWire;
@@ -162,19 +164,20 @@ struct SiteSettings {
 /// A flag, else the target file's value (`serve --policies`), else the default; a flag
 /// and a file that disagree are refused, since the stand-in must be the server the file
 /// describes.
-fn site_settings(args: &ServeArgs) -> anyhow::Result<SiteSettings> {
-    #[derive(serde::Deserialize, Default)]
+fn site_settings(
+    args: &ServeArgs,
+    policies_file: Option<(&Path, &str)>,
+) -> anyhow::Result<SiteSettings> {
+    #[derive(Default)]
     struct TargetFileSite {
         site_id: Option<String>,
         session_sharing: Option<String>,
     }
-    let file: TargetFileSite = match &args.policies {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
+    let file: TargetFileSite = match policies_file {
+        Some((path, text)) => {
             // Only these two keys are read here; the policies reader checks the rest.
             let table: toml::Table =
-                toml::from_str(&text).with_context(|| format!("{} is not TOML", path.display()))?;
+                toml::from_str(text).with_context(|| format!("{} is not TOML", path.display()))?;
             let get = |key: &str| -> anyhow::Result<Option<String>> {
                 match table.get(key) {
                     None => Ok(None),
@@ -246,15 +249,27 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
         _ => None,
     };
     let defects: DefectSet = args.defects.iter().copied().collect();
-    let policies = match &args.policies {
-        Some(path) => load_policies(path, !defects.has(Defect::ValidityRangeUnchecked))?,
-        None => Default::default(),
+    // The policies file, read once: its policies, its second SMTP transport and (a
+    // target file's) Site ID and session sharing.
+    let policies_text = match &args.policies {
+        Some(path) => Some(read_policies_file(path)?),
+        None => None,
     };
-    let smtp_transports: Vec<_> = match &args.policies {
-        Some(path) => load_strings_transport(path)?.into_iter().collect(),
-        None => Vec::new(),
+    let policies_file = args.policies.as_deref().zip(policies_text.as_deref());
+    let (policies, smtp_transports): (_, Vec<_>) = match policies_file {
+        Some((path, text)) => {
+            let origin = path.display().to_string();
+            let range_checked = !defects.has(Defect::ValidityRangeUnchecked);
+            (
+                parse_policies(text, &origin, range_checked)?,
+                parse_strings_transport(text, &origin)?
+                    .into_iter()
+                    .collect(),
+            )
+        }
+        None => (Default::default(), Vec::new()),
     };
-    let site = site_settings(&args)?;
+    let site = site_settings(&args, policies_file)?;
     let transports_line = smtp_transports
         .iter()
         .map(|t| format!("{} (to attribute {})", t.name, t.attribute))
